@@ -1,0 +1,69 @@
+# modelfit: the two commands a new user runs, `make demo` and `make test`.
+# Both install the Debian 12 packages that are missing (as root, apt-get,
+# non-interactive), configure with CMake, build and run.
+
+PREFIX ?= /usr/local
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+# Everything the build, the tests and the demo need, from Debian 12.
+DEB_PACKAGES = build-essential cmake pkg-config libltdl-dev libgsl-dev libcmocka-dev \
+               liblua5.4-dev libcairo2-dev
+
+.PHONY: all deps configure build test test-normal test-asan demo install clean format
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "modelfit: installing missing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "modelfit: error: run as root, or install them yourself: apt-get install$$missing" >&2; \
+	    exit 1; \
+	  fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DMF_WERROR=ON -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+configure: deps $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(ASAN_BUILD) -DMF_WERROR=ON -DMF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+	  $(CMAKE_FLAGS)
+
+test-normal: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# The whole suite twice: a normal -Werror build, then ASan + UBSan.
+test: test-normal test-asan
+	@echo "modelfit: all tests passed in both builds ($(BUILD), $(ASAN_BUILD))"
+
+demo: build
+	./examples/run-demo $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

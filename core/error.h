@@ -1,0 +1,32 @@
+/* Internal helpers to fill an mf_error. All accept err == NULL. */
+#ifndef MF_CORE_ERROR_H
+#define MF_CORE_ERROR_H
+
+#include "modelfit/status.h"
+
+#include <stdarg.h>
+
+#if defined(__GNUC__)
+#define MF_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MF_PRINTF(a, b)
+#endif
+
+/* Sets err to "error: <message>" with no place; returns status. */
+mf_status mf_error_set(mf_error *err, mf_status status, const char *fmt, ...) MF_PRINTF(3, 4);
+
+/* Sets err to "<source>:<line>:<col>: error: <message>"; returns status.
+ * source NULL means "model". */
+mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int line,
+                      int col, const char *fmt, ...) MF_PRINTF(6, 7);
+
+mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int line,
+                        int col, const char *fmt, va_list ap);
+
+/* Clears err to MF_OK and an empty message. */
+void mf_error_clear(mf_error *err);
+
+/* Prepends "context: " to an existing message (keeps status and place). */
+void mf_error_prefix(mf_error *err, const char *fmt, ...) MF_PRINTF(2, 3);
+
+#endif

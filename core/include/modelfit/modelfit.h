@@ -1,0 +1,23 @@
+/* libmodelfit: the public C API.
+ *
+ * Opaque handles and functions only, so the library can grow without
+ * breaking programs built against it; libmodelfit.so.1 keeps its soname
+ * until an incompatible change. Every function that can fail returns an
+ * mf_status and fills the caller's mf_error (see status.h). `_free(NULL)`
+ * is a no-op everywhere; whoever allocates frees. */
+#ifndef MODELFIT_MODELFIT_H
+#define MODELFIT_MODELFIT_H
+
+#include "modelfit/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+MF_API const char *mf_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

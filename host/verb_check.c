@@ -1,0 +1,9 @@
+/* Placeholder until this verb is built; it says so instead of pretending. */
+#include "verbs.h"
+
+int mf_verb_check(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return mf_host_fail("error: 'modelfit check' is not built yet");
+}

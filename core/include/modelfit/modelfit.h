@@ -9,6 +9,7 @@
 #define MODELFIT_MODELFIT_H
 
 #include "modelfit/status.h"
+#include "modelfit/context.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,27 @@
+/* Internal view of mf_context. Other modules reach its parts through these
+ * functions; the plugin registry lives in plugin.c and hangs off the
+ * context through an opaque pointer. */
+#ifndef MF_CORE_CONTEXT_H
+#define MF_CORE_CONTEXT_H
+
+#include "error.h"
+#include "modelfit/context.h"
+
+struct mf_registry;
+
+struct mf_context {
+    mf_log_fn log;
+    void *log_user;
+    mf_log_level log_max;
+    int n_threads;
+    char *cache_dir;
+    struct mf_registry *registry; /* owned; created on first use by plugin.c */
+};
+
+/* Sends one formatted line to the installed log callback (ctx may be NULL). */
+void mf_log(const mf_context *ctx, mf_log_level level, const char *fmt, ...) MF_PRINTF(3, 4);
+
+/* Frees the registry; defined in plugin.c (a weak no-op until it exists). */
+void mf_registry_free(struct mf_registry *reg);
+
+#endif

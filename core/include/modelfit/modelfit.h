@@ -10,6 +10,7 @@
 
 #include "modelfit/status.h"
 #include "modelfit/context.h"
+#include "modelfit/data.h"
 
 #ifdef __cplusplus
 extern "C" {

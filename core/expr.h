@@ -97,6 +97,13 @@ mf_expr *mf_expr_binary(mf_expr_kind kind, mf_expr *a, mf_expr *b);   /* takes a
 mf_expr *mf_expr_call(mf_func fn, int nargs, mf_expr **args);         /* takes args */
 mf_expr *mf_expr_clone(const mf_expr *e);
 void mf_expr_free(mf_expr *e); /* NULL is a no-op */
+/* Builders for trees made after checking (derivatives, splits): like the
+ * constructors above (they take their operands; NULL operand -> NULL), but
+ * they also set dim and is_bool from the operands by the rules of
+ * mf_expr_check, without checking them. b is NULL for NEG and NOT. */
+mf_expr *mf_expr_num_dim(double v, mf_dim dim);
+mf_expr *mf_expr_make(mf_expr_kind kind, mf_expr *a, mf_expr *b);
+mf_expr *mf_expr_make_call(mf_func fn, mf_expr *a, mf_expr *b, mf_expr *c); /* b, c: clip */
 
 /* Function table: name <-> mf_func, and the number of arguments. */
 const char *mf_func_name(mf_func fn);
@@ -107,7 +114,8 @@ bool mf_func_lookup(const char *name, mf_func *fn, int *nargs);
  * the enclosing text (the model file), so node positions and error messages
  * point into the user's file; src may span several lines. source names the
  * text in messages ("model" or a file name). On error returns NULL and fills
- * err with "source:line:col: error: ..." (MF_ERR_PARSE). */
+ * err with "source:line:col: error: ..." (MF_ERR_PARSE; MF_ERR_NAME for a
+ * call to a function that is not one of Brian's). */
 mf_expr *mf_expr_parse(const char *src, const char *source, int line0, int col0,
                        mf_error *err);
 
@@ -120,7 +128,8 @@ mf_expr *mf_expr_parse(const char *src, const char *source, int line0, int col0,
  * sqrt halves exponents; abs, floor, ceil keep the unit; sign is
  * dimensionless; clip needs three equal units; and/or/not need booleans.
  * An unknown name is MF_ERR_NAME naming it; a mismatch is MF_ERR_UNITS
- * naming both sides and their units. */
+ * naming both sides and their units. Numbers keep their dim (none from the
+ * parser, the unit of a folded constant), so a folded tree checks again. */
 mf_status mf_expr_check(mf_expr *e, mf_resolve_fn resolve, void *ctx, const char *source,
                         mf_error *err);
 
@@ -151,6 +160,8 @@ mf_status mf_expr_split_linear(const mf_expr *e, const char *x, mf_expr **A, mf_
 bool mf_expr_equal(const mf_expr *a, const mf_expr *b); /* structural */
 bool mf_expr_uses(const mf_expr *e, const char *name);
 bool mf_expr_is_const(const mf_expr *e); /* no names except MF_SYM_CONST */
+/* The first MF_EX_NAME node called name (pre-order), or NULL. */
+const mf_expr *mf_expr_find_name(const mf_expr *e, const char *name);
 /* Calls fn for every MF_EX_NAME node (pre-order). */
 void mf_expr_visit_names(const mf_expr *e, void (*fn)(void *ctx, const mf_expr *name),
                          void *ctx);

@@ -11,6 +11,7 @@
 #include "modelfit/status.h"
 #include "modelfit/context.h"
 #include "modelfit/data.h"
+#include "modelfit/quantity.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -26,6 +26,10 @@ typedef struct mf_equation {
     unsigned flags;
     int line, col;   /* where the definition starts */
     char *text;      /* the definition as written, first line, for messages */
+    /* The right-hand side as written, continuation lines joined by single
+     * spaces, comments removed (NULL for MF_EQ_PARAM), and where it starts. */
+    char *expr_text;
+    int expr_line, expr_col;
 } mf_equation;
 
 /* A name the caller defines: a constant (Brian's namespace) or an input. */
@@ -60,6 +64,10 @@ typedef struct mf_equations {
  * MF_ERR_UNITS. */
 mf_status mf_equations_parse(const char *text, const char *source, mf_equations **out,
                              mf_error *err);
+/* The same for a text of `len` bytes that need not end in NUL; a NUL byte
+ * inside the text is an error with its place (binary files). */
+mf_status mf_equations_parse_n(const char *text, size_t len, const char *source,
+                               mf_equations **out, mf_error *err);
 void mf_equations_free(mf_equations *eqs);
 
 /* Resolves names (sym_kind/sym_index of every name node: MF_SYM_STATE,
@@ -71,6 +79,14 @@ void mf_equations_free(mf_equations *eqs);
  * that shadow a constant or input, Brian's reserved names (t, dt, xi, i, N,
  * lastspike, not_refractory) and the stochastic `xi` ("not supported"). */
 mf_status mf_equations_check(mf_equations *eqs, const mf_namespace *ns, mf_error *err);
+
+/* NULL when `name` may name a model variable (units false) or a constant
+ * or input (units true: as in Brian, the caller's namespace may shadow a
+ * unit name); else writes why not into buf (not an identifier, reserved by
+ * Brian, keyword, built-in constant, function or unit name), returns buf. */
+const char *mf_equations_name_problem(const char *name, bool units, char *buf, size_t n);
+/* What a name Brian reserves means ("the simulation time"), or NULL. */
+const char *mf_equations_reserved(const char *name);
 
 /* The equation named `name`, or NULL. */
 const mf_equation *mf_equations_find(const mf_equations *eqs, const char *name);

@@ -5,8 +5,8 @@
  * any of Brian's 20 prefixes ("mvolt", "dametre") and a "2"/"3" suffix for
  * its square or cube ("umetre2"). Brian gives kilogram and kelvin no
  * prefixes and litre no powers. Brian's short names (stdunits: mV, nA, pF,
- * nS, ms, um2, mM, kHz ...) are the prefixed display symbols; we accept every
- * prefixed symbol with a power-of-1000 prefix (uV, fA, GHz, kg, mg, ml) plus
+ * nS, ms, um2, mM, kHz ...) are the prefixed display symbols; we accept the
+ * prefixed symbols with prefixes p n u m k M G (uV, pA, GHz, kg, mg, ml) plus
  * "cm", and squares/cubes of the prefixed metre symbols. Bare one-letter
  * symbols (m, s, g, V, S, C, M ...) are not units, as in Brian: they are
  * common variable names (the HH gates m, h; a capacitance C; a conductance
@@ -215,7 +215,10 @@ static bool match_symbol(const unit_def *u, const char *stem, size_t len, int po
     const prefix_def *p = find_prefix(stem, len - sl);
     if (!p)
         return false;
-    bool thousands = p->exp % 3 == 0;
+    /* Only the prefixes Brian's short names use (stdunits: pA nA uA mV kHz
+     * MHz ...), plus G: exa-, peta-, femto- symbols would turn common
+     * variable names (El, Em, Pa_x) into units and hide "unknown name". */
+    bool thousands = p->exp % 3 == 0 && p->exp >= -12 && p->exp <= 9;
     bool centi = p->exp == -2 && (u->flags & U_SYM_CENTI);
     if (!thousands && !centi)
         return false;

@@ -221,7 +221,9 @@ static void test_lookup_rejects_non_units(void **state)
         "foo",    "Mv",  "MV2", "mv",      "volts", "m",    "s",       "g",       "V",
         "A",      "S",   "C",   "M",       "l",     "Pa",   "T",       "kkelvin", "kkilogram",
         "litre2", "mV2", "us2", "dm",      "cl",    "ukg",  "metre4",  "",        "1",
-        "2",      "h",   "n",   "celsius", "xi",    "Volt", "mmetre23"};
+        "2",      "h",   "n",   "celsius", "xi",    "Volt", "mmetre23",
+        /* common constant names that exa-/peta-/femto- symbols would capture */
+        "El", "Em", "EK", "Es", "Pl", "fs", "Ts"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double scale = -1;
         if (mf_unit_lookup(bad[i], &scale, NULL))

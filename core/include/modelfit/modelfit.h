@@ -12,6 +12,7 @@
 #include "modelfit/context.h"
 #include "modelfit/data.h"
 #include "modelfit/quantity.h"
+#include "modelfit/model.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -24,8 +24,8 @@ typedef struct mf_equation {
     mf_dim dim;      /* the declared unit's dimension */
     char *unit_text; /* the unit as written ("volt", "1") */
     unsigned flags;
-    int line, col;   /* where the definition starts */
-    char *text;      /* the definition as written, first line, for messages */
+    int line, col; /* where the definition starts */
+    char *text;    /* the definition as written, first line, for messages */
     /* The right-hand side as written, continuation lines joined by single
      * spaces, comments removed (NULL for MF_EQ_PARAM), and where it starts. */
     char *expr_text;
@@ -43,17 +43,20 @@ typedef struct mf_name_def {
  * order: the model's own names, t and dt, inputs, extras, constants, then
  * built-ins and Brian units (inside mf_expr_check). */
 typedef struct mf_namespace {
-    const mf_name_def *constants; int n_constants;
-    const mf_name_def *inputs; int n_inputs;  /* per-step input traces, e.g. I */
-    const mf_name_def *extras; int n_extras;  /* per-lane: v_target, iteration */
+    const mf_name_def *constants;
+    int n_constants;
+    const mf_name_def *inputs;
+    int n_inputs; /* per-step input traces, e.g. I */
+    const mf_name_def *extras;
+    int n_extras; /* per-lane: v_target, iteration */
 } mf_namespace;
 
 typedef struct mf_equations {
     mf_equation *eq;
     int n;
-    char *source;         /* "model" or the file name, for messages */
+    char *source; /* "model" or the file name, for messages */
     /* Filled by mf_equations_check: */
-    int *subexpr_order;   /* indices into eq[] of the subexpressions in dependency order */
+    int *subexpr_order; /* indices into eq[] of the subexpressions in dependency order */
     int n_subexpr;
     bool checked;
 } mf_equations;

@@ -22,8 +22,8 @@ const char *mf_status_string(mf_status status)
     return "unknown status";
 }
 
-mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int line,
-                        int col, const char *fmt, va_list ap)
+mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int line, int col,
+                        const char *fmt, va_list ap)
 {
     if (!err)
         return status;
@@ -32,8 +32,8 @@ mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int
     err->col = col;
     int n;
     if (line > 0)
-        n = snprintf(err->message, sizeof err->message, "%s:%d:%d: error: ",
-                     source ? source : "model", line, col);
+        n = snprintf(err->message, sizeof err->message,
+                     "%s:%d:%d: error: ", source ? source : "model", line, col);
     else
         n = snprintf(err->message, sizeof err->message, "error: ");
     if (n < 0)
@@ -52,8 +52,8 @@ mf_status mf_error_set(mf_error *err, mf_status status, const char *fmt, ...)
     return status;
 }
 
-mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int line,
-                      int col, const char *fmt, ...)
+mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int line, int col,
+                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -17,11 +17,11 @@ mf_status mf_error_set(mf_error *err, mf_status status, const char *fmt, ...) MF
 
 /* Sets err to "<source>:<line>:<col>: error: <message>"; returns status.
  * source NULL means "model". */
-mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int line,
-                      int col, const char *fmt, ...) MF_PRINTF(6, 7);
+mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int line, int col,
+                      const char *fmt, ...) MF_PRINTF(6, 7);
 
-mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int line,
-                        int col, const char *fmt, va_list ap);
+mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int line, int col,
+                        const char *fmt, va_list ap);
 
 /* Clears err to MF_OK and an empty message. */
 void mf_error_clear(mf_error *err);

@@ -16,11 +16,11 @@
 #include <stdbool.h>
 
 typedef enum mf_expr_kind {
-    MF_EX_NUM,   /* num */
-    MF_EX_NAME,  /* name */
-    MF_EX_NEG,   /* -arg[0] */
-    MF_EX_NOT,   /* not arg[0] */
-    MF_EX_ADD,   /* arg[0] + arg[1]; likewise the binary kinds below */
+    MF_EX_NUM,  /* num */
+    MF_EX_NAME, /* name */
+    MF_EX_NEG,  /* -arg[0] */
+    MF_EX_NOT,  /* not arg[0] */
+    MF_EX_ADD,  /* arg[0] + arg[1]; likewise the binary kinds below */
     MF_EX_SUB,
     MF_EX_MUL,
     MF_EX_DIV,
@@ -37,9 +37,25 @@ typedef enum mf_expr_kind {
 } mf_expr_kind;
 
 typedef enum mf_func {
-    MF_FN_EXP, MF_FN_LOG, MF_FN_LOG10, MF_FN_SQRT, MF_FN_SIN, MF_FN_COS, MF_FN_TAN,
-    MF_FN_SINH, MF_FN_COSH, MF_FN_TANH, MF_FN_ARCSIN, MF_FN_ARCCOS, MF_FN_ARCTAN,
-    MF_FN_ABS, MF_FN_SIGN, MF_FN_FLOOR, MF_FN_CEIL, MF_FN_CLIP, MF_FN_INT,
+    MF_FN_EXP,
+    MF_FN_LOG,
+    MF_FN_LOG10,
+    MF_FN_SQRT,
+    MF_FN_SIN,
+    MF_FN_COS,
+    MF_FN_TAN,
+    MF_FN_SINH,
+    MF_FN_COSH,
+    MF_FN_TANH,
+    MF_FN_ARCSIN,
+    MF_FN_ARCCOS,
+    MF_FN_ARCTAN,
+    MF_FN_ABS,
+    MF_FN_SIGN,
+    MF_FN_FLOOR,
+    MF_FN_CEIL,
+    MF_FN_CLIP,
+    MF_FN_INT,
     MF_FN_COUNT
 } mf_func;
 
@@ -62,10 +78,10 @@ typedef enum mf_sym_kind {
 typedef struct mf_expr {
     mf_expr_kind kind;
     int line, col;
-    double num;  /* MF_EX_NUM */
-    char *name;  /* MF_EX_NAME (owned) */
-    mf_func fn;  /* MF_EX_CALL */
-    int nargs;   /* number of used arg[] entries */
+    double num; /* MF_EX_NUM */
+    char *name; /* MF_EX_NAME (owned) */
+    mf_func fn; /* MF_EX_CALL */
+    int nargs;  /* number of used arg[] entries */
     struct mf_expr *arg[3];
     /* Filled by mf_expr_check: */
     mf_dim dim;
@@ -80,7 +96,7 @@ typedef struct mf_symbol {
     mf_sym_kind kind;
     int index;
     mf_dim dim;
-    double value;  /* MF_SYM_CONST: the SI value */
+    double value; /* MF_SYM_CONST: the SI value */
     bool is_bool;
 } mf_symbol;
 
@@ -92,9 +108,9 @@ typedef bool (*mf_resolve_fn)(void *ctx, const char *name, mf_symbol *out);
 /* --- construction ----------------------------------------------------- */
 mf_expr *mf_expr_num(double v);
 mf_expr *mf_expr_name(const char *name);
-mf_expr *mf_expr_unary(mf_expr_kind kind, mf_expr *a);                /* takes a */
-mf_expr *mf_expr_binary(mf_expr_kind kind, mf_expr *a, mf_expr *b);   /* takes a, b */
-mf_expr *mf_expr_call(mf_func fn, int nargs, mf_expr **args);         /* takes args */
+mf_expr *mf_expr_unary(mf_expr_kind kind, mf_expr *a);              /* takes a */
+mf_expr *mf_expr_binary(mf_expr_kind kind, mf_expr *a, mf_expr *b); /* takes a, b */
+mf_expr *mf_expr_call(mf_func fn, int nargs, mf_expr **args);       /* takes args */
 mf_expr *mf_expr_clone(const mf_expr *e);
 void mf_expr_free(mf_expr *e); /* NULL is a no-op */
 /* Builders for trees made after checking (derivatives, splits): like the
@@ -116,8 +132,7 @@ bool mf_func_lookup(const char *name, mf_func *fn, int *nargs);
  * text in messages ("model" or a file name). On error returns NULL and fills
  * err with "source:line:col: error: ..." (MF_ERR_PARSE; MF_ERR_NAME for a
  * call to a function that is not one of Brian's). */
-mf_expr *mf_expr_parse(const char *src, const char *source, int line0, int col0,
-                       mf_error *err);
+mf_expr *mf_expr_parse(const char *src, const char *source, int line0, int col0, mf_error *err);
 
 /* --- checking ------------------------------------------------------------
  * Resolves every name (resolver, then pi/e/inf, then units), sets dim,

@@ -28,7 +28,8 @@ typedef void (*mf_log_fn)(void *user, mf_log_level level, const char *message);
 MF_API mf_status mf_context_new(mf_context **out, mf_error *err);
 MF_API void mf_context_free(mf_context *ctx);
 
-MF_API void mf_context_set_log(mf_context *ctx, mf_log_fn fn, void *user, mf_log_level max_level);
+MF_API void mf_context_set_log(mf_context *ctx, mf_log_fn fn, void *user,
+                               mf_log_level max_level);
 
 /* Threads for simulation; 0 (the default) means OpenMP's default. Results
  * never depend on it. */

@@ -22,17 +22,17 @@ extern "C" {
 
 typedef enum mf_status {
     MF_OK = 0,
-    MF_ERR_INVALID = 1,  /* a bad argument or option value */
-    MF_ERR_PARSE = 2,    /* model or expression syntax */
-    MF_ERR_UNITS = 3,    /* dimensions that disagree */
-    MF_ERR_NAME = 4,     /* an unknown, duplicate or reserved name */
-    MF_ERR_IO = 5,       /* a file that cannot be read or written */
-    MF_ERR_NOMEM = 6,    /* out of memory */
-    MF_ERR_PLUGIN = 7,   /* a plugin refused, failed or misbehaved */
-    MF_ERR_NUMERIC = 8,  /* NaN/inf in data or a numerical failure */
-    MF_ERR_STOPPED = 9,  /* stopped by a callback or exhausted optimizer */
+    MF_ERR_INVALID = 1,      /* a bad argument or option value */
+    MF_ERR_PARSE = 2,        /* model or expression syntax */
+    MF_ERR_UNITS = 3,        /* dimensions that disagree */
+    MF_ERR_NAME = 4,         /* an unknown, duplicate or reserved name */
+    MF_ERR_IO = 5,           /* a file that cannot be read or written */
+    MF_ERR_NOMEM = 6,        /* out of memory */
+    MF_ERR_PLUGIN = 7,       /* a plugin refused, failed or misbehaved */
+    MF_ERR_NUMERIC = 8,      /* NaN/inf in data or a numerical failure */
+    MF_ERR_STOPPED = 9,      /* stopped by a callback or exhausted optimizer */
     MF_ERR_UNSUPPORTED = 10, /* a feature that is not built (yet) */
-    MF_ERR_INTERNAL = 11 /* a bug in modelfit: please report it */
+    MF_ERR_INTERNAL = 11     /* a bug in modelfit: please report it */
 } mf_status;
 
 #define MF_ERROR_MESSAGE_MAX 1024

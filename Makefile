@@ -67,3 +67,46 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# ---- fuzzing (issue 6) --------------------------------------------------
+# `make fuzz [FUZZ_SECONDS=60]`: builds the libFuzzer targets of fuzz/ with
+# clang in $(FUZZ_BUILD) and runs each for FUZZ_SECONDS, one after the
+# other, on a copy of its seed corpus (the tree's fuzz/corpus is never
+# written). Crashing inputs land in $(FUZZ_BUILD)/fuzz-artifacts/<target>/.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= equations expr quantity csv npy spikes
+# clang with libFuzzer and the sanitizer runtimes, and LLVM's OpenMP for clang.
+FUZZ_PACKAGES = clang libclang-rt-14-dev libomp-dev
+
+.PHONY: fuzz fuzz-deps fuzz-build
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(FUZZ_PACKAGES)"
+
+$(FUZZ_BUILD)/CMakeCache.txt: | fuzz-deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DMF_FUZZ=ON $(CMAKE_FLAGS)
+
+fuzz-build: fuzz-deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target mf_fuzzers
+
+fuzz: fuzz-build
+	@failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  corpus=$(FUZZ_BUILD)/fuzz-corpus/$$t; art=$(FUZZ_BUILD)/fuzz-artifacts/$$t; \
+	  log=$(FUZZ_BUILD)/fuzz-$$t.log; \
+	  mkdir -p $$corpus $$art && cp fuzz/corpus/$$t/* $$corpus/ || exit 1; \
+	  dict=""; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	  echo "modelfit: fuzzing $$t for $(FUZZ_SECONDS) s (log: $$log)"; \
+	  if $(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	       -print_final_stats=1 -artifact_prefix=$$art/ $$dict $$corpus >$$log 2>&1; then \
+	    sed -n 's/^stat::\(number_of_executed_units\|average_exec_per_sec\|new_units_added\): */  \1 /p' $$log; \
+	  else \
+	    tail -n 40 $$log; failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "modelfit: error: fuzzing found problems in:$$failed (inputs in $(FUZZ_BUILD)/fuzz-artifacts/)" >&2; \
+	  exit 1; \
+	fi; \
+	echo "modelfit: fuzzing found nothing in $(FUZZ_SECONDS) s per target"

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ typedef struct parser {
     mf_error *err;
     bool failed;
     int depth;
+    /* The first token inside the innermost '(' just opened: a unary minus
+     * there does not count towards the depth (see parse_unary). */
+    const char *group_first;
 } parser;
 
 /* --- errors --------------------------------------------------------------- */
@@ -123,12 +127,15 @@ static bool is_name_char(char c)
 }
 
 /* strtod honours LC_NUMERIC; model text always uses '.', so a locale with
- * another decimal point gets the text rewritten before conversion. */
-static double to_double(const char *s, size_t len)
+ * another decimal point gets the text rewritten before conversion. The
+ * whole literal is converted, however long: a prefix of it is another
+ * number. Returns false when out of memory. */
+static bool to_double(const char *s, size_t len, double *value)
 {
-    char buf[128];
-    if (len >= sizeof buf)
-        len = sizeof buf - 1;
+    char small[128];
+    char *buf = len < sizeof small ? small : malloc(len + 1);
+    if (!buf)
+        return false;
     memcpy(buf, s, len);
     buf[len] = '\0';
     const char *dp = localeconv()->decimal_point;
@@ -137,7 +144,10 @@ static double to_double(const char *s, size_t len)
         if (dot)
             *dot = dp[0];
     }
-    return strtod(buf, NULL);
+    *value = strtod(buf, NULL);
+    if (buf != small)
+        free(buf);
+    return true;
 }
 
 /* Scans digits [. digits] [e [+-] digits] or . digits [exponent]; returns
@@ -188,7 +198,18 @@ static bool lex_number(parser *p, token *t)
     }
     t->kind = T_NUM;
     t->len = n;
-    t->num = to_double(s, n);
+    if (!to_double(s, n, &t->num)) {
+        fail_nomem(p);
+        return false;
+    }
+    /* As the data readers do: a literal past the largest double is a
+     * mistake, and an infinite number would print as the name inf. */
+    if (isinf(t->num)) {
+        fail_at(p, MF_ERR_PARSE, t->line, t->col,
+                "number '%.*s%s' is too large (the largest double is about 1.8e308)",
+                n > 40 ? 40 : (int)n, s, n > 40 ? "..." : "");
+        return false;
+    }
     for (size_t i = 0; i < n; i++)
         advance_char(p);
     return true;
@@ -408,6 +429,7 @@ static mf_expr *parse_atom(parser *p)
     if (tok_is(p, "(")) {
         if (!next(p))
             return NULL;
+        p->group_first = p->tok.start;
         mf_expr *e = parse_or(p);
         if (!e)
             return NULL;
@@ -451,10 +473,16 @@ static mf_expr *parse_unary(parser *p)
     if (!tok_is(p, "-") && !tok_is(p, "+"))
         return parse_power(p);
     token t = p->tok;
-    if (!enter(p) || !next(p))
+    /* "(-x)" counts one level, as "--x" and "(x)" do: the printer writes
+     * -(-x) and a - (-b) for the trees of "--x" and "a - -b", and its text
+     * must parse wherever the original did (expr.h, printing). The group's
+     * '(' already counted, so the depth still bounds the recursion. */
+    bool counted = t.start != p->group_first;
+    if ((counted && !enter(p)) || !next(p))
         return NULL;
     mf_expr *a = parse_unary(p);
-    p->depth--;
+    if (counted)
+        p->depth--;
     if (!a || t.start[0] == '+')
         return a;
     mf_expr *e = at(mf_expr_unary(MF_EX_NEG, a), t.line, t.col);

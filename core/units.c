@@ -282,7 +282,9 @@ static void append_power(char *buf, size_t n, size_t *pos, double e)
     if (fabs(e - 1) <= 1e-9)
         return;
     double r = round(e);
-    if (fabs(e - r) <= 1e-9)
+    /* Exponents past int's range ("(2*cm)**5.2**22") print with %g: the
+     * conversion to int would be undefined. */
+    if (fabs(e - r) <= 1e-9 && fabs(r) <= 1e9)
         append(buf, n, pos, "^%d", (int)r);
     else
         append(buf, n, pos, "^%g", e);

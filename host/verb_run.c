@@ -1,9 +1,115 @@
-/* Placeholder until this verb is built; it says so instead of pretending. */
+/* modelfit run SCRIPT.lua [ARGS...]: runs a fit script in an embedded Lua
+ * 5.4 with `require "modelfit"` preloaded and `arg` set as the standalone
+ * `lua` sets it (arg[0] the script, arg[1..n] the arguments; they are also
+ * the chunk's `...`). Any error (syntax, runtime, a library error raised by
+ * the binding) ends the run with one line on stderr,
+ * "modelfit: error: SCRIPT.lua:LINE: message", and exit status 1. */
+#include "lua_host.h"
+#include "plot.h"
 #include "verbs.h"
+
+#include <lualib.h>
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct run_args {
+    const char *script;
+    int n_args;
+    char **args;
+    mf_context *ctx;
+} run_args;
+
+/* The library's warnings go to stderr, as the CLI's own messages. */
+static void log_to_stderr(void *user, mf_log_level level, const char *message)
+{
+    (void)user;
+    fprintf(stderr, "modelfit: %s: %s\n", level == MF_LOG_ERROR ? "error" : "warning", message);
+}
+
+static void set_arg_table(lua_State *L, const run_args *r)
+{
+    lua_createtable(L, r->n_args, 2);
+    lua_pushliteral(L, "modelfit");
+    lua_rawseti(L, -2, -1);
+    lua_pushstring(L, r->script);
+    lua_rawseti(L, -2, 0);
+    for (int i = 0; i < r->n_args; i++) {
+        lua_pushstring(L, r->args[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setglobal(L, "arg");
+}
+
+/* Everything runs inside one protected call, library setup included, so an
+ * out-of-memory error during it is reported, not a panic. */
+static int protected_main(lua_State *L)
+{
+    const run_args *r = lua_touserdata(L, 1);
+    luaL_openlibs(L);
+    mf_lua_preload(L, r->ctx);
+    set_arg_table(L, r);
+    if (luaL_loadfile(L, r->script) != LUA_OK)
+        return lua_error(L);
+    luaL_checkstack(L, r->n_args, "too many arguments to the script");
+    for (int i = 0; i < r->n_args; i++)
+        lua_pushstring(L, r->args[i]);
+    lua_call(L, r->n_args, 0);
+    return 0;
+}
+
+/* The error object as one line of text. */
+static const char *error_text(lua_State *L, char *buf, size_t n)
+{
+    const char *msg = NULL;
+    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
+        msg = lua_tostring(L, -1);
+    else if (luaL_callmeta(L, -1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+        msg = lua_tostring(L, -1);
+    if (!msg) {
+        snprintf(buf, n, "(error object is a %s value)", luaL_typename(L, -1));
+        return buf;
+    }
+    size_t j = 0;
+    for (; *msg && j + 1 < n; msg++)
+        buf[j++] = (*msg == '\n' || *msg == '\r') ? ' ' : *msg;
+    buf[j] = '\0';
+    return buf;
+}
+
+static int run(run_args *r)
+{
+    lua_State *L = luaL_newstate();
+    if (!L)
+        return mf_host_fail("error: cannot create the Lua state: out of memory");
+    lua_pushcfunction(L, protected_main);
+    lua_pushlightuserdata(L, r);
+    int status = lua_pcall(L, 1, 0, 0);
+    if (status != LUA_OK) {
+        char msg[4096];
+        error_text(L, msg, sizeof msg);
+        fflush(stdout);
+        mf_host_fail("error: %s", msg);
+    }
+    fflush(stdout);
+    /* Closing runs every finalizer (optimizers, metrics, arrays) while the
+     * context they point into still exists. */
+    lua_close(L);
+    mf_plot_release_caches();
+    return status == LUA_OK ? 0 : 1;
+}
 
 int mf_verb_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return mf_host_fail("error: 'modelfit run' is not built yet");
+    if (argc < 2)
+        return mf_host_fail("error: usage: modelfit run SCRIPT.lua [ARGS...]");
+    mf_context *ctx;
+    mf_error err;
+    if (mf_context_new(&ctx, &err) != MF_OK)
+        return mf_host_fail("%s", err.message);
+    mf_context_set_log(ctx, log_to_stderr, NULL, MF_LOG_WARNING);
+    run_args r = {argv[1], argc - 2, argv + 2, ctx};
+    int status = run(&r);
+    mf_context_free(ctx);
+    return status;
 }

@@ -67,6 +67,13 @@ MF_API int mf_model_info_line(const mf_model_info *info, int i);
  * "input". */
 MF_API const char *mf_model_entry_kind_name(mf_model_entry_kind kind);
 
+/* The dimension (exponents of m kg s A K mol cd) a variable of the model
+ * text is declared with ("v" of "dv/dt = ... : volt" is a voltage), from
+ * parsing alone. MF_ERR_PARSE for bad text, MF_ERR_NAME when the model does
+ * not define `name`. (core/model_dim.c) */
+MF_API mf_status mf_model_variable_dim(const char *model, const char *name, double dim[7],
+                                       mf_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,9 +10,12 @@
 
 #include "modelfit/status.h"
 #include "modelfit/context.h"
+#include "modelfit/plugins.h"
 #include "modelfit/data.h"
 #include "modelfit/quantity.h"
 #include "modelfit/model.h"
+#include "modelfit/simulate.h"
+#include "modelfit/fitter.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,589 @@
+/* mf_fitter_new: checks a spec as a whole, compiles the model once and lays
+ * out the series the engine reads; plus the fitter's accessors.
+ *
+ * Two things the model compiler does not do for the fitter are arranged
+ * here (see the notes in fitter.h): outputs that are subexpressions (as
+ * brian2modelfitting allows, e.g. `I = g*(v - E) : amp`) get their
+ * `<name>_target` as an extra input series, and a model whose outputs are
+ * all subexpressions (or a spike fitter) gets a stand-in output so that
+ * `iteration` is defined. */
+#include "fitter.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static mf_status nomem(mf_error *err)
+{
+    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+}
+
+static mf_dim dim_of(const double d[7])
+{
+    mf_dim r;
+    for (int i = 0; i < MF_NDIM; i++)
+        r.e[i] = d[i];
+    return r;
+}
+
+static mf_quantity unit_of(mf_dim d)
+{
+    mf_quantity q = {1.0, {0}};
+    for (int i = 0; i < MF_NDIM; i++)
+        q.dim[i] = d.e[i];
+    return q;
+}
+
+/* --- checks that need the spec only ----------------------------------------- */
+
+static mf_status check_kind(const mf_fitter_spec *s, mf_error *err)
+{
+    if (!s->model)
+        return mf_error_set(err, MF_ERR_INVALID, "no model: call mf_fitter_spec_set_model");
+    if (!(s->dt > 0))
+        return mf_error_set(err, MF_ERR_INVALID, "dt is not set: call mf_fitter_spec_set_dt");
+    switch (s->kind) {
+    case MF_FITTER_TRACES:
+        if (s->n_outputs < 1)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "the trace fitter needs at least one output (target traces)");
+        break;
+    case MF_FITTER_ONLINE:
+        if (s->n_outputs != 1)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "the online trace fitter fits exactly one output, not %d",
+                                s->n_outputs);
+        break;
+    case MF_FITTER_SPIKES:
+        if (!s->has_spikes)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "the spike fitter needs target spike trains "
+                                "(mf_fitter_spec_set_output_spikes)");
+        if (!s->threshold)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "the spike fitter needs a threshold condition");
+        if (s->n_inputs < 1)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "the spike fitter needs an input: its length is the "
+                                "recording's duration");
+        break;
+    }
+    return MF_OK;
+}
+
+static mf_status check_shapes(const mf_fitter_spec *s, int *n_traces, long *n_steps,
+                              mf_error *err)
+{
+    const fit_series *first = s->n_inputs ? &s->inputs[0] : &s->outputs[0];
+    const char *first_what = s->n_inputs ? "input" : "output";
+    *n_traces = first->n_traces;
+    *n_steps = first->n_steps;
+    for (int i = 0; i < s->n_inputs + s->n_outputs; i++) {
+        const fit_series *x = i < s->n_inputs ? &s->inputs[i] : &s->outputs[i - s->n_inputs];
+        if (x->n_traces != *n_traces || x->n_steps != *n_steps)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "%s %s has %d traces x %ld steps but %s %s has %d x %ld",
+                                i < s->n_inputs ? "input" : "output", x->name, x->n_traces,
+                                x->n_steps, first_what, first->name, *n_traces, *n_steps);
+    }
+    if (s->has_spikes && s->n_trains != *n_traces)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "there are %d target spike trains but %d input traces: give one "
+                            "train per trace",
+                            s->n_trains, *n_traces);
+    if (*n_steps > UINT32_MAX || *n_traces < 1)
+        return mf_error_set(err, MF_ERR_INVALID, "the recordings are too long (%ld steps)",
+                            *n_steps);
+    return MF_OK;
+}
+
+static mf_status check_finite(const mf_fitter_spec *s, mf_error *err)
+{
+    for (int i = 0; i < s->n_inputs; i++) {
+        mf_status rc = mf_engine_check_series(s->inputs[i].name, s->inputs[i].v,
+                                              s->inputs[i].n_traces, s->inputs[i].n_steps, err);
+        if (rc != MF_OK)
+            return rc;
+    }
+    for (int i = 0; i < s->n_outputs; i++) {
+        const fit_series *o = &s->outputs[i];
+        for (long j = 0; j < (long)o->n_traces * o->n_steps; j++)
+            if (!isfinite(o->v[j]))
+                return mf_error_set(err, MF_ERR_NUMERIC,
+                                    "output %s: trace %ld, step %ld (t = %ld*dt) is %s", o->name,
+                                    j / o->n_steps, j % o->n_steps, j % o->n_steps,
+                                    isnan(o->v[j]) ? "NaN" : "infinite");
+    }
+    return MF_OK;
+}
+
+/* --- the model's namespace ---------------------------------------------------- */
+
+/* Decides which outputs are subexpressions (by parsing the text alone) and
+ * lays out the inputs, targets and constants the model is compiled with. */
+static mf_status plan_namespace(mf_fitter *f, mf_error *err)
+{
+    const mf_fitter_spec *s = f->spec;
+    mf_equations *eqs;
+    mf_status rc = mf_equations_parse(s->model, s->source ? s->source : "model", &eqs, err);
+    if (rc != MF_OK)
+        return rc;
+    f->const_defs = calloc((size_t)s->n_consts + 1, sizeof *f->const_defs);
+    f->in_defs = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->in_defs);
+    f->tgt_names = calloc((size_t)s->n_outputs + 1, sizeof *f->tgt_names);
+    if (!f->const_defs || !f->in_defs || !f->tgt_names) {
+        mf_equations_free(eqs);
+        return nomem(err);
+    }
+    for (int i = 0; i < s->n_consts; i++)
+        f->const_defs[i] = (mf_name_def){s->consts[i].name, s->consts[i].q.value,
+                                         dim_of(s->consts[i].q.dim)};
+    for (int i = 0; i < s->n_inputs; i++)
+        f->in_defs[f->n_in_defs++] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
+    for (int i = 0; i < s->n_outputs && rc == MF_OK; i++) {
+        const fit_series *o = &s->outputs[i];
+        const mf_equation *q = mf_equations_find(eqs, o->name);
+        char buf[2][64];
+        if (!q)
+            rc = mf_error_set(err, MF_ERR_NAME,
+                              "output '%s' is not a variable or subexpression of the model",
+                              o->name);
+        else if (!mf_dim_eq(q->dim, o->dim))
+            rc = mf_error_set(err, MF_ERR_UNITS,
+                              "output %s: the target traces have unit %s but %s has unit %s",
+                              o->name, mf_dim_format(o->dim, buf[0], sizeof buf[0]), o->name,
+                              mf_dim_format(q->dim, buf[1], sizeof buf[1]));
+        else if (q->kind != MF_EQ_SUBEXPR)
+            f->tgt_names[f->n_tgt_names++] = o->name;
+        else {
+            size_t len = strlen(o->name) + sizeof "_target";
+            char *name = malloc(len);
+            if (!name)
+                rc = nomem(err);
+            else {
+                snprintf(name, len, "%s_target", o->name);
+                f->in_defs[f->n_in_defs++] = (mf_name_def){name, 0, o->dim};
+            }
+        }
+    }
+    /* A stand-in output defines `iteration`: the first non-subexpression. */
+    for (int i = 0; i < eqs->n && rc == MF_OK && f->n_tgt_names == 0; i++) {
+        if (eqs->eq[i].kind == MF_EQ_SUBEXPR)
+            continue;
+        if (!(f->stand_in = strdup(eqs->eq[i].name)))
+            rc = nomem(err);
+        else
+            f->tgt_names[f->n_tgt_names++] = f->stand_in;
+    }
+    mf_equations_free(eqs);
+    return rc;
+}
+
+mf_status mf_fitter_compile(const mf_fitter *f, int n_init, const char *const *names,
+                            const char *const *values, mf_model **out, mf_error *err)
+{
+    const mf_fitter_spec *s = f->spec;
+    int n = s->n_inits + n_init;
+    const char **in = calloc((size_t)n + 1, sizeof *in);
+    const char **iv = calloc((size_t)n + 1, sizeof *iv);
+    if (!in || !iv) {
+        free(in);
+        free(iv);
+        return nomem(err);
+    }
+    int k = 0;
+    for (int i = 0; i < s->n_inits; i++) {
+        bool replaced = false;
+        for (int j = 0; j < n_init; j++)
+            replaced = replaced || strcmp(names[j], s->inits[i].name) == 0;
+        if (!replaced) {
+            in[k] = s->inits[i].name;
+            iv[k++] = s->inits[i].value;
+        }
+    }
+    for (int j = 0; j < n_init; j++) {
+        in[k] = names[j];
+        iv[k++] = values[j];
+    }
+    mf_model_spec ms = {
+        .equations = s->model,
+        .source = s->source,
+        .constants = f->const_defs,
+        .n_constants = s->n_consts,
+        .inputs = f->in_defs,
+        .n_inputs = f->n_in_defs,
+        .outputs = f->tgt_names,
+        .n_outputs = f->n_tgt_names,
+        .threshold = s->threshold,
+        .reset = s->reset,
+        .refractory = s->refractory,
+        .method = s->method,
+        .init_names = in,
+        .init_exprs = iv,
+        .n_init = k,
+    };
+    mf_status rc = mf_model_compile(&ms, out, err);
+    free(in);
+    free(iv);
+    return rc;
+}
+
+/* --- checks that need the compiled model ----------------------------------------- */
+
+static bool uses_name(const mf_model *m, const char *name)
+{
+    for (int i = 0; i < m->eqs->n; i++)
+        if (m->eqs->eq[i].expr && mf_expr_uses(m->eqs->eq[i].expr, name))
+            return true;
+    if ((m->threshold && mf_expr_uses(m->threshold, name)) ||
+        (m->refractory && mf_expr_uses(m->refractory, name)))
+        return true;
+    for (int i = 0; m->reset && i < m->reset->n; i++)
+        if (mf_expr_uses(m->reset->st[i].expr, name))
+            return true;
+    for (int v = 0; v < m->n_var; v++)
+        if (m->var[v].init && mf_expr_uses(m->var[v].init, name))
+            return true;
+    return false;
+}
+
+static mf_status check_inputs_used(const mf_fitter *f, mf_error *err)
+{
+    for (int i = 0; i < f->spec->n_inputs; i++)
+        if (!uses_name(f->model, f->spec->inputs[i].name))
+            return mf_error_set(err, MF_ERR_NAME,
+                                "input '%s' is not used by the model (its equations, threshold, "
+                                "reset or refractory)",
+                                f->spec->inputs[i].name);
+    return MF_OK;
+}
+
+static mf_status find_params(mf_fitter *f, mf_error *err)
+{
+    const mf_model *m = f->model;
+    f->param_var = calloc((size_t)m->n_var + 1, sizeof *f->param_var);
+    if (!f->param_var)
+        return nomem(err);
+    for (int v = 0; v < m->n_var; v++)
+        if (m->var[v].kind == MF_VAR_PARAM)
+            f->param_var[f->n_params++] = v;
+    if (f->n_params == 0)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "the model has no parameter to fit: declare one as "
+                            "`p : unit (constant)`");
+    return MF_OK;
+}
+
+static mf_status find_outputs(mf_fitter *f, mf_error *err)
+{
+    const mf_fitter_spec *s = f->spec;
+    f->out = calloc((size_t)s->n_outputs + 1, sizeof *f->out);
+    if (!f->out)
+        return nomem(err);
+    for (int i = 0; i < s->n_outputs; i++) {
+        fit_output *o = &f->out[i];
+        o->name = s->outputs[i].name;
+        o->target = s->outputs[i].v;
+        mf_status rc = mf_fit_probe_find(f->model, o->name, &o->probe, &o->dim, err);
+        if (rc != MF_OK)
+            return rc;
+        f->n_out++;
+    }
+    if (s->penalty) {
+        mf_status rc = mf_fit_probe_find(f->model, s->penalty, &f->penalty, &f->penalty_dim, err);
+        if (rc != MF_OK) {
+            mf_error_prefix(err, "penalty");
+            return rc;
+        }
+        f->has_penalty = true;
+    }
+    return MF_OK;
+}
+
+/* --- series ------------------------------------------------------------------------ */
+
+static const double *own_series(mf_fitter *f, const double *src)
+{
+    size_t n = (size_t)f->n_traces * (size_t)f->n_sim;
+    double *v = calloc(n, sizeof *v);
+    if (!v)
+        return NULL;
+    f->owned_series[f->n_owned_series++] = v;
+    for (int t = 0; src && t < f->n_traces; t++) {
+        const double *row = src + (size_t)t * (size_t)f->n_steps;
+        double *dst = v + (size_t)t * (size_t)f->n_sim;
+        memcpy(dst, row, (size_t)f->n_steps * sizeof *v);
+        /* The final state's extra step holds the last sample (TimedArray). */
+        for (long k = f->n_steps; k < f->n_sim; k++)
+            dst[k] = row[f->n_steps - 1];
+    }
+    return v;
+}
+
+static const double *output_target(const mf_fitter_spec *s, const char *name)
+{
+    for (int i = 0; i < s->n_outputs; i++)
+        if (strcmp(s->outputs[i].name, name) == 0)
+            return s->outputs[i].v;
+    return NULL; /* the stand-in: zeros */
+}
+
+static mf_status lay_out_series(mf_fitter *f, mf_error *err)
+{
+    const mf_fitter_spec *s = f->spec;
+    f->n_series = f->n_in_defs + f->n_tgt_names;
+    f->series = calloc((size_t)f->n_series + 1, sizeof *f->series);
+    f->owned_series = calloc((size_t)f->n_series + 1, sizeof *f->owned_series);
+    if (!f->series || !f->owned_series)
+        return nomem(err);
+    bool pad = f->n_sim > f->n_steps;
+    for (int i = 0; i < f->n_series; i++) {
+        const double *src;
+        if (i < s->n_inputs)
+            src = s->inputs[i].v;
+        else if (i < f->n_in_defs) {
+            char name[256];
+            snprintf(name, sizeof name, "%s", f->in_defs[i].name);
+            name[strlen(name) - strlen("_target")] = '\0';
+            src = output_target(s, name);
+        } else
+            src = output_target(s, f->tgt_names[i - f->n_in_defs]);
+        f->series[i] = src && !pad ? src : own_series(f, src);
+        if (!f->series[i])
+            return nomem(err);
+    }
+    return MF_OK;
+}
+
+/* --- mf_fitter_new ------------------------------------------------------------------ */
+
+static mf_status build(mf_fitter *f, mf_error *err)
+{
+    const mf_fitter_spec *s = f->spec;
+    mf_status rc = check_kind(s, err);
+    if (rc == MF_OK)
+        rc = check_shapes(s, &f->n_traces, &f->n_steps, err);
+    if (rc == MF_OK)
+        rc = check_finite(s, err);
+    if (rc == MF_OK)
+        rc = plan_namespace(f, err);
+    if (rc == MF_OK)
+        rc = mf_fitter_compile(f, 0, NULL, NULL, &f->model, err);
+    if (rc == MF_OK)
+        rc = check_inputs_used(f, err);
+    if (rc == MF_OK)
+        rc = find_params(f, err);
+    if (rc == MF_OK)
+        rc = find_outputs(f, err);
+    if (rc != MF_OK)
+        return rc;
+    f->n_sim = f->n_steps + (f->has_penalty ? 1 : 0);
+    rc = lay_out_series(f, err);
+    if (rc != MF_OK)
+        return rc;
+    mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0};
+    return mf_engine_new(f->model, f->dt, &opt, &f->engine, err);
+}
+
+mf_status mf_fitter_new(mf_context *ctx, const mf_fitter_spec *spec, mf_fitter **out,
+                        mf_error *err)
+{
+    if (!out)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_new: out is NULL");
+    *out = NULL;
+    if (!spec)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_new: no spec");
+    mf_fitter *f = calloc(1, sizeof *f);
+    if (!f)
+        return nomem(err);
+    f->ctx = ctx;
+    f->kind = spec->kind;
+    f->dt = spec->dt;
+    f->n_samples = spec->n_samples;
+    f->best = -1;
+    f->last_iteration = -1;
+    f->evaluate = mf_fitter_evaluate;
+    f->spike_name = "spikes";
+    mf_status rc = mf_fitter_spec_copy(spec, &f->spec, err);
+    if (rc == MF_OK)
+        rc = build(f, err);
+    if (rc != MF_OK) {
+        mf_fitter_free(f);
+        return rc;
+    }
+    *out = f;
+    return MF_OK;
+}
+
+static void free_work(fit_work *w, int n_out)
+{
+    for (int i = 0; w->store && i < n_out; i++)
+        free(w->store[i]);
+    free(w->store);
+    free(w->acc);
+    free(w->lane_err);
+    free(w->final);
+    free(w->trace);
+    free(w->rows);
+}
+
+void mf_fitter_free(mf_fitter *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; f->metrics && i < f->n_metrics; i++) {
+        mf_metric_free(f->metrics[i].owned);
+        free(f->metrics[i].coef);
+    }
+    free(f->metrics);
+    free_work(&f->work, f->n_out);
+    mf_fit_history_clear(&f->hist);
+    free(f->lo);
+    free(f->hi);
+    free(f->out);
+    free(f->param_var);
+    for (int i = 0; i < f->n_owned_series; i++)
+        free(f->owned_series[i]);
+    free(f->owned_series);
+    free(f->series);
+    mf_engine_free(f->engine);
+    mf_model_free(f->model);
+    for (int i = f->spec ? f->spec->n_inputs : 0; i < f->n_in_defs; i++)
+        free((char *)f->in_defs[i].name);
+    free(f->in_defs);
+    free(f->stand_in);
+    free(f->tgt_names);
+    free(f->const_defs);
+    mf_fitter_spec_free(f->spec);
+    free(f);
+}
+
+/* --- shared helpers ---------------------------------------------------------------- */
+
+void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *points, double *cols,
+                             const double **values)
+{
+    for (int v = 0; v < f->model->n_var; v++)
+        values[v] = NULL;
+    for (int p = 0; p < f->n_params; p++) {
+        double *c = cols + (size_t)p * (size_t)n_points;
+        for (int i = 0; i < n_points; i++)
+            c[i] = points[(size_t)i * (size_t)f->n_params + (size_t)p];
+        values[f->param_var[p]] = c;
+    }
+}
+
+mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err)
+{
+    fit_work *w = &f->work;
+    size_t acc = f->metrics && f->kind == MF_FITTER_ONLINE
+                     ? mf_metric_online_size(f->metrics[0].metric)
+                     : sizeof(double);
+    if (acc < sizeof(double))
+        acc = sizeof(double);
+    if (lanes <= w->lanes && acc <= w->acc_size)
+        return MF_OK;
+    free_work(w, f->n_out);
+    memset(w, 0, sizeof *w);
+    size_t n = (size_t)lanes;
+    w->store = calloc((size_t)f->n_out + 1, sizeof *w->store);
+    w->acc = malloc(n * acc + sizeof(double));
+    w->lane_err = malloc(n * sizeof *w->lane_err);
+    w->final = malloc(n * sizeof *w->final);
+    w->trace = malloc(n * sizeof *w->trace);
+    w->rows = malloc(n * sizeof *w->rows);
+    bool ok = w->store && w->acc && w->lane_err && w->final && w->trace && w->rows;
+    for (int i = 0; ok && i < f->n_out; i++)
+        ok = (w->store[i] = malloc(n * (size_t)f->n_steps * sizeof(double))) != NULL;
+    if (!ok) {
+        free_work(w, f->n_out);
+        memset(w, 0, sizeof *w);
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory for %ld simulated traces", lanes);
+    }
+    w->lanes = lanes;
+    w->acc_size = acc;
+    return MF_OK;
+}
+
+/* --- accessors ---------------------------------------------------------------------- */
+
+mf_fitter_kind mf_fitter_get_kind(const mf_fitter *f)
+{
+    return f->kind;
+}
+
+mf_context *mf_fitter_context(const mf_fitter *f)
+{
+    return f->ctx;
+}
+
+int mf_fitter_n_samples(const mf_fitter *f)
+{
+    return f->n_samples;
+}
+
+int mf_fitter_n_traces(const mf_fitter *f)
+{
+    return f->n_traces;
+}
+
+long mf_fitter_n_steps(const mf_fitter *f)
+{
+    return f->n_steps;
+}
+
+double mf_fitter_dt(const mf_fitter *f)
+{
+    return f->dt;
+}
+
+int mf_fitter_n_params(const mf_fitter *f)
+{
+    return f->n_params;
+}
+
+const char *mf_fitter_param_name(const mf_fitter *f, int i)
+{
+    return i >= 0 && i < f->n_params ? f->model->var[f->param_var[i]].name : NULL;
+}
+
+mf_quantity mf_fitter_param_unit(const mf_fitter *f, int i)
+{
+    if (i < 0 || i >= f->n_params)
+        return unit_of(mf_dim_none());
+    return unit_of(f->model->var[f->param_var[i]].dim);
+}
+
+int mf_fitter_n_outputs(const mf_fitter *f)
+{
+    return f->kind == MF_FITTER_SPIKES ? 1 : f->n_out;
+}
+
+const char *mf_fitter_output_name(const mf_fitter *f, int i)
+{
+    if (f->kind == MF_FITTER_SPIKES)
+        return i == 0 ? f->spike_name : NULL;
+    return i >= 0 && i < f->n_out ? f->out[i].name : NULL;
+}
+
+mf_quantity mf_fitter_error_unit(const mf_fitter *f)
+{
+    return unit_of(f->metrics ? f->error_dim : mf_dim_none());
+}
+
+mf_quantity mf_fitter_output_error_unit(const mf_fitter *f, int output, bool normalized)
+{
+    if (!f->metrics || output < 0 || output >= f->n_metrics)
+        return unit_of(mf_dim_none());
+    return unit_of(normalized ? f->metrics[output].norm_dim : f->metrics[output].raw_dim);
+}
+
+const char *mf_fitter_stop_reason(const mf_fitter *f)
+{
+    return f->stopped ? f->stop_reason : NULL;
+}
+
+long mf_fitter_iteration(const mf_fitter *f)
+{
+    return f->last_iteration;
+}

@@ -1,0 +1,254 @@
+/* Internal view of mf_fitter (modelfit/fitter.h), shared by its files:
+ *   fitter_spec.c      the spec builder and its copy
+ *   fitter.c           mf_fitter_new: validation, model compile, accessors
+ *   fitter_run.c       one simulation of many lanes: outputs (variables or
+ *                      subexpressions) stored, streamed to an online metric,
+ *                      or read at the end (the penalty); spikes
+ *   fitter_eval.c      the batch evaluation: points -> errors (one function)
+ *   fitter_fit.c       the round loop, the fixed-between-calls contract, best
+ *   fitter_results.c   history, CSV and JSON export
+ *   fitter_generate.c  traces or spikes for given parameters
+ *   fitter_print.c     the "text" and "progress" callbacks
+ *   fitter_quad.c      reading a metric's per-step weights (refine, raw errors)
+ *   refine.c           GSL least-squares finish */
+#ifndef MF_CORE_FITTER_H
+#define MF_CORE_FITTER_H
+
+#include "context.h"
+#include "engine.h"
+#include "error.h"
+#include "modelfit/fitter.h"
+
+typedef struct fit_const {
+    char *name;
+    mf_quantity q;
+} fit_const;
+
+typedef struct fit_series {
+    char *name;
+    mf_dim dim;
+    int n_traces;
+    long n_steps;
+    double *v; /* n_traces x n_steps, SI */
+} fit_series;
+
+typedef struct fit_init {
+    char *name;
+    char *value;
+} fit_init;
+
+struct mf_fitter_spec {
+    mf_fitter_kind kind;
+    char *model, *source;
+    fit_const *consts;
+    int n_consts;
+    fit_series *inputs;
+    int n_inputs;
+    fit_series *outputs;
+    int n_outputs;
+    bool has_spikes;
+    int n_trains;
+    double **trains; /* n_trains arrays */
+    size_t *train_len;
+    double dt;
+    int n_samples;
+    char *method, *threshold, *reset, *refractory, *penalty;
+    fit_init *inits;
+    int n_inits;
+};
+
+/* Deep copy (for the fitter to keep). */
+mf_status mf_fitter_spec_copy(const mf_fitter_spec *src, mf_fitter_spec **out, mf_error *err);
+
+/* A value of each lane at each step: a model variable, or a subexpression
+ * evaluated from the recorded variables (the engine records variables only). */
+typedef struct fit_probe {
+    int var;             /* model variable, or -1 */
+    const mf_expr *expr; /* the subexpression's right-hand side when var < 0 */
+} fit_probe;
+
+/* One traced output. */
+typedef struct fit_output {
+    const char *name; /* the spec's */
+    mf_dim dim;
+    fit_probe probe;
+    const double *target; /* n_traces x n_steps (the spec's values) */
+} fit_output;
+
+/* A metric as one output uses it. */
+typedef struct fit_metric {
+    mf_metric *metric; /* the one in use (borrowed or == owned) */
+    mf_metric *owned;  /* a default the fitter made */
+    int power;
+    mf_dim raw_dim, norm_dim;
+    /* Weighted sums of squares: error = sum_s coef[s] * (model - target)^2
+     * per lane (fitter_quad.c); NULL when the metric is not one. */
+    double *coef;
+    double coef_sum;
+    double raw_scale; /* raw error = normalized * raw_scale (1/coef_sum, or 1) */
+} fit_metric;
+
+typedef struct fit_history {
+    long n, cap;
+    double *points; /* n x n_params */
+    double *errors;
+    double *norm, *raw; /* n x n_out */
+    int *round;
+} fit_history;
+
+/* The batch evaluation (DESIGN.md section 8): errors of n_points
+ * parameter sets (row-major, SI) simulated with `iteration`. errors[i] is
+ * the set's total error (NaN when any part is NaN); norm and raw (n_points
+ * x n_out, may be NULL) the outputs' errors. MPI or checkpointing replace
+ * or wrap this one function (mf_fitter.evaluate). */
+typedef mf_status (*mf_fit_evaluate_fn)(mf_fitter *f, int n_points, const double *points,
+                                        double iteration, double *errors, double *norm,
+                                        double *raw, mf_error *err);
+mf_status mf_fitter_evaluate(mf_fitter *f, int n_points, const double *points,
+                             double iteration, double *errors, double *norm, double *raw,
+                             mf_error *err);
+
+/* The same, optionally keeping the outputs' traces in work.store (refine). */
+mf_status mf_fitter_evaluate_traces(mf_fitter *f, int n_points, const double *points,
+                                    double iteration, bool want_traces, double *errors,
+                                    double *norm, double *raw, mf_error *err);
+
+/* Reusable buffers of the evaluation. */
+typedef struct fit_work {
+    long lanes;      /* capacity in lanes */
+    size_t acc_size; /* bytes of one online accumulator */
+    double **store;  /* per output: lanes x n_steps (trace fitter, refine) */
+    double *acc;     /* online accumulators */
+    double *lane_err;
+    double *final;   /* the penalty per lane */
+    uint32_t *trace; /* lane -> trace */
+    const double **rows; /* lane -> its stored trace */
+} fit_work;
+
+struct mf_fitter {
+    mf_context *ctx;
+    mf_fitter_spec *spec; /* own copy */
+    mf_fitter_kind kind;
+    mf_model *model;
+    mf_engine *engine;
+    int n_traces, n_samples;
+    long n_steps; /* of the data */
+    long n_sim;   /* simulated: n_steps, or one more for the penalty's final state */
+    double dt;
+
+    /* How the model is compiled: its inputs are the spec's inputs followed
+     * by `<out>_target` of every subexpression output (the model compiler
+     * defines targets for variables only); its outputs (targets) are the
+     * variable outputs, or one stand-in when there is none, since only
+     * outputs define `iteration`. */
+    mf_name_def *in_defs;
+    int n_in_defs;
+    const char **tgt_names;
+    int n_tgt_names;
+    char *stand_in; /* the stand-in output's name, or NULL */
+    mf_name_def *const_defs;
+
+    /* The model's series: its inputs then its targets, n_traces x n_sim. */
+    const double **series;
+    int n_series;
+    double **owned_series; /* padded copies and dummies to free */
+    int n_owned_series;
+
+    fit_output *out;
+    int n_out; /* traced outputs; 0 for the spike fitter */
+    const char *spike_name;
+
+    int n_params;
+    int *param_var; /* model variable of each fitted parameter */
+
+    bool has_penalty;
+    fit_probe penalty;
+    mf_dim penalty_dim;
+
+    /* Fit state. */
+    bool started;
+    mf_optimizer *opt;
+    fit_metric *metrics; /* n_metrics: n_out, or 1 for spikes */
+    int n_metrics;
+    double *lo, *hi;
+    mf_dim error_dim;
+    long next_iteration, last_iteration;
+    int rounds; /* since the last (re)start */
+    fit_history hist;
+    long best; /* index in hist, -1 */
+    char stop_reason[MF_ERROR_MESSAGE_MAX];
+    bool stopped;
+
+    mf_fit_evaluate_fn evaluate;
+    fit_work work;
+};
+
+/* --- fitter_run.c ------------------------------------------------------- */
+
+/* One simulation: n_rows parameter rows x n_traces lanes. */
+typedef struct fit_run {
+    const mf_model *m;
+    mf_engine *e;
+    int n_traces;
+    long n_rows;
+    long n_data;  /* steps of the data (stored, streamed) */
+    long n_sim;   /* steps simulated (n_data or n_data + 1) */
+    double dt;
+    const double *const *series; /* the model's series, n_traces x n_sim */
+    const double *const *values; /* per model variable: NULL or n_rows values */
+    double iteration;
+    /* Probes, each with a destination: store[p] (n_lanes x n_data), and/or
+     * online[p] with acc[p] (metric accumulators of every lane), and/or
+     * final[p] (n_lanes: the value after the last data step). NULL arrays
+     * or entries when unused. */
+    int n_probes;
+    const fit_probe *probes;
+    double *const *store;
+    const mf_metric *const *online;
+    const double *const *online_target; /* per probe: n_traces x n_data */
+    void *const *acc;
+    double *const *final;
+    mf_spike_list *spikes; /* n_lanes lists or NULL; spikes past the data dropped */
+} fit_run;
+
+mf_status mf_fit_run(const fit_run *r, mf_error *err);
+
+/* The variables a probe's expression reads (recursively through
+ * subexpressions): sets used[v] = true. */
+void mf_fit_probe_vars(const mf_model *m, const fit_probe *p, bool *used);
+
+/* Finds a variable or subexpression by name. MF_ERR_NAME when absent. */
+mf_status mf_fit_probe_find(const mf_model *m, const char *name, fit_probe *p, mf_dim *dim,
+                            mf_error *err);
+
+/* --- fitter.c ----------------------------------------------------------- */
+
+/* Compiles spec's model with extra param_init entries (for generate). The
+ * fitter's series layout is kept: the same inputs and targets. */
+mf_status mf_fitter_compile(const mf_fitter *f, int n_init, const char *const *names,
+                            const char *const *values, mf_model **out, mf_error *err);
+
+/* The parameter values as engine rows: values[param_var[p]] = column p of
+ * points (copied into cols, n_params x n_points). values has n_var entries. */
+void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *points,
+                             double *cols, const double **values);
+
+/* Grows the work buffers to `lanes` lanes. */
+mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err);
+
+/* --- fitter_quad.c ------------------------------------------------------ */
+
+/* Reads a trace metric's per-step coefficients through its online form:
+ * error(lane) = sum_s coef[s] * (model_s - target_s)^2. Sets *coef NULL
+ * (not an error) when the metric has no online form or is not such a sum. */
+mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef,
+                              double *coef_sum, mf_error *err);
+
+/* --- fitter_results.c --------------------------------------------------- */
+
+mf_status mf_fit_history_append(fit_history *h, int n_params, int n_out, int n_points,
+                                const double *points, const double *errors, const double *norm,
+                                const double *raw, int round);
+void mf_fit_history_clear(fit_history *h);
+
+#endif

@@ -1,0 +1,436 @@
+/* mf_fitter_spec: the builder that collects a fitter's settings. Setters
+ * only copy and check what they can check alone (a name, a finite dt, a
+ * shape); everything that needs the whole (the model, other series) is
+ * checked by mf_fitter_new. */
+#include "fitter.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static mf_status nomem(mf_error *err)
+{
+    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+}
+
+mf_status mf_fitter_spec_new(mf_fitter_kind kind, mf_fitter_spec **out, mf_error *err)
+{
+    if (!out)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_spec_new: out is NULL");
+    *out = NULL;
+    if (kind != MF_FITTER_TRACES && kind != MF_FITTER_SPIKES && kind != MF_FITTER_ONLINE)
+        return mf_error_set(err, MF_ERR_INVALID, "unknown fitter kind %d", (int)kind);
+    mf_fitter_spec *s = calloc(1, sizeof *s);
+    if (!s)
+        return nomem(err);
+    s->kind = kind;
+    s->n_samples = 30;
+    *out = s;
+    return MF_OK;
+}
+
+static void free_series(fit_series *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].v);
+    }
+    free(v);
+}
+
+static void free_trains(mf_fitter_spec *s)
+{
+    for (int i = 0; i < s->n_trains; i++)
+        free(s->trains[i]);
+    free(s->trains);
+    free(s->train_len);
+    s->trains = NULL;
+    s->train_len = NULL;
+    s->n_trains = 0;
+    s->has_spikes = false;
+}
+
+void mf_fitter_spec_free(mf_fitter_spec *s)
+{
+    if (!s)
+        return;
+    free(s->model);
+    free(s->source);
+    for (int i = 0; i < s->n_consts; i++)
+        free(s->consts[i].name);
+    free(s->consts);
+    free_series(s->inputs, s->n_inputs);
+    free_series(s->outputs, s->n_outputs);
+    free_trains(s);
+    for (int i = 0; i < s->n_inits; i++) {
+        free(s->inits[i].name);
+        free(s->inits[i].value);
+    }
+    free(s->inits);
+    free(s->method);
+    free(s->threshold);
+    free(s->reset);
+    free(s->refractory);
+    free(s->penalty);
+    free(s);
+}
+
+/* Finds `name` in an array of structs whose first member is the name, or
+ * appends a zeroed entry holding a copy of the name. NULL: out of memory. */
+static void *slot(void **arr, int *n, size_t size, const char *name)
+{
+    char *base = *arr;
+    for (int i = 0; i < *n; i++)
+        if (strcmp(*(char **)(base + (size_t)i * size), name) == 0)
+            return base + (size_t)i * size;
+    char *grown = realloc(*arr, ((size_t)*n + 1) * size);
+    if (!grown)
+        return NULL;
+    *arr = grown;
+    char *e = grown + (size_t)*n * size;
+    memset(e, 0, size);
+    *(char **)e = strdup(name);
+    if (!*(char **)e)
+        return NULL;
+    (*n)++;
+    return e;
+}
+
+static mf_status set_text(char **dst, const char *text, mf_error *err)
+{
+    char *c = NULL;
+    if (text && *text && !(c = strdup(text)))
+        return nomem(err);
+    free(*dst);
+    *dst = c;
+    return MF_OK;
+}
+
+static mf_status need_name(const char *name, const char *what, mf_error *err)
+{
+    if (!name || !*name)
+        return mf_error_set(err, MF_ERR_INVALID, "the %s has no name", what);
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_set_model(mf_fitter_spec *s, const char *text, const char *source,
+                                   mf_error *err)
+{
+    if (!text)
+        return mf_error_set(err, MF_ERR_INVALID, "no model text");
+    char *t = strdup(text);
+    char *src = source ? strdup(source) : NULL;
+    if (!t || (source && !src)) {
+        free(t);
+        free(src);
+        return nomem(err);
+    }
+    free(s->model);
+    free(s->source);
+    s->model = t;
+    s->source = src;
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_read_model(mf_fitter_spec *s, const char *path, mf_error *err)
+{
+    if (!path)
+        return mf_error_set(err, MF_ERR_INVALID, "no model file name");
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return mf_error_set(err, MF_ERR_IO, "cannot open the model file '%s'", path);
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *b = realloc(buf, cap * 2);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, fp);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool bad = ferror(fp);
+    fclose(fp);
+    if (!buf)
+        return nomem(err);
+    if (bad) {
+        free(buf);
+        return mf_error_set(err, MF_ERR_IO, "cannot read the model file '%s'", path);
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        return mf_error_set(err, MF_ERR_PARSE, "%s: the model file contains a NUL byte", path);
+    }
+    mf_status rc = mf_fitter_spec_set_model(s, buf, path, err);
+    free(buf);
+    return rc;
+}
+
+mf_status mf_fitter_spec_set_constant(mf_fitter_spec *s, const char *name, mf_quantity value,
+                                      mf_error *err)
+{
+    mf_status rc = need_name(name, "constant", err);
+    if (rc != MF_OK)
+        return rc;
+    if (!isfinite(value.value))
+        return mf_error_set(err, MF_ERR_NUMERIC, "the constant '%s' is not finite", name);
+    fit_const *c = slot((void **)&s->consts, &s->n_consts, sizeof *c, name);
+    if (!c)
+        return nomem(err);
+    c->q = value;
+    return MF_OK;
+}
+
+static mf_status set_series(fit_series **arr, int *n, const char *what, const char *name,
+                            mf_quantity unit, int n_traces, long n_steps, const double *values,
+                            mf_error *err)
+{
+    mf_status rc = need_name(name, what, err);
+    if (rc != MF_OK)
+        return rc;
+    if (n_traces < 1 || n_steps < 1 || !values)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "%s %s needs at least one trace of at least one sample (got %d x %ld)",
+                            what, name, n_traces, n_steps);
+    if (unit.value != 1.0) {
+        char buf[64];
+        return mf_error_set(err, MF_ERR_UNITS,
+                            "%s %s: values are in SI units, so give the unit as the SI unit "
+                            "(%s) rather than a scaled one",
+                            what, name, mf_quantity_unit_string(unit.dim, buf, sizeof buf));
+    }
+    size_t len = (size_t)n_traces * (size_t)n_steps;
+    double *copy = malloc(len * sizeof *copy);
+    if (!copy)
+        return nomem(err);
+    memcpy(copy, values, len * sizeof *copy);
+    fit_series *e = slot((void **)arr, n, sizeof *e, name);
+    if (!e) {
+        free(copy);
+        return nomem(err);
+    }
+    free(e->v);
+    e->v = copy;
+    for (int i = 0; i < MF_NDIM; i++)
+        e->dim.e[i] = unit.dim[i];
+    e->n_traces = n_traces;
+    e->n_steps = n_steps;
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_set_input(mf_fitter_spec *s, const char *name, mf_quantity unit,
+                                   int n_traces, long n_steps, const double *values,
+                                   mf_error *err)
+{
+    return set_series(&s->inputs, &s->n_inputs, "input", name, unit, n_traces, n_steps, values,
+                      err);
+}
+
+mf_status mf_fitter_spec_set_output(mf_fitter_spec *s, const char *name, mf_quantity unit,
+                                    int n_traces, long n_steps, const double *values,
+                                    mf_error *err)
+{
+    if (s->kind == MF_FITTER_SPIKES)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "the spike fitter's targets are spike trains: use "
+                            "mf_fitter_spec_set_output_spikes");
+    return set_series(&s->outputs, &s->n_outputs, "output", name, unit, n_traces, n_steps,
+                      values, err);
+}
+
+mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_trains *t,
+                                           mf_error *err)
+{
+    if (s->kind != MF_FITTER_SPIKES)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "only the spike fitter takes target spike trains");
+    int n = mf_spike_trains_count(t);
+    if (!t || n < 1)
+        return mf_error_set(err, MF_ERR_INVALID, "no target spike trains");
+    free_trains(s);
+    s->trains = calloc((size_t)n, sizeof *s->trains);
+    s->train_len = calloc((size_t)n, sizeof *s->train_len);
+    if (!s->trains || !s->train_len) {
+        free_trains(s);
+        return nomem(err);
+    }
+    s->n_trains = n;
+    for (int i = 0; i < n; i++) {
+        size_t len = (size_t)mf_spike_trains_len(t, i);
+        s->trains[i] = malloc((len + 1) * sizeof(double));
+        if (!s->trains[i]) {
+            free_trains(s);
+            return nomem(err);
+        }
+        if (len)
+            memcpy(s->trains[i], mf_spike_trains_times(t, i), len * sizeof(double));
+        s->train_len[i] = len;
+    }
+    s->has_spikes = true;
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_set_dt(mf_fitter_spec *s, double dt, mf_error *err)
+{
+    if (!(dt > 0) || !isfinite(dt))
+        return mf_error_set(err, MF_ERR_INVALID, "dt must be a positive time, not %g s", dt);
+    s->dt = dt;
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_set_n_samples(mf_fitter_spec *s, int n_samples, mf_error *err)
+{
+    if (n_samples < 1)
+        return mf_error_set(err, MF_ERR_INVALID, "n_samples must be at least 1, not %d",
+                            n_samples);
+    s->n_samples = n_samples;
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_set_method(mf_fitter_spec *s, const char *method, mf_error *err)
+{
+    return set_text(&s->method, method, err);
+}
+
+mf_status mf_fitter_spec_set_threshold(mf_fitter_spec *s, const char *condition, mf_error *err)
+{
+    return set_text(&s->threshold, condition, err);
+}
+
+mf_status mf_fitter_spec_set_reset(mf_fitter_spec *s, const char *statements, mf_error *err)
+{
+    return set_text(&s->reset, statements, err);
+}
+
+mf_status mf_fitter_spec_set_refractory(mf_fitter_spec *s, const char *refractory,
+                                        mf_error *err)
+{
+    return set_text(&s->refractory, refractory, err);
+}
+
+mf_status mf_fitter_spec_set_init(mf_fitter_spec *s, const char *variable, const char *value,
+                                  mf_error *err)
+{
+    mf_status rc = need_name(variable, "param_init variable", err);
+    if (rc != MF_OK)
+        return rc;
+    if (!value || !*value)
+        return mf_error_set(err, MF_ERR_INVALID, "param_init: no value for '%s'", variable);
+    char *v = strdup(value);
+    fit_init *in = v ? slot((void **)&s->inits, &s->n_inits, sizeof *in, variable) : NULL;
+    if (!in) {
+        free(v);
+        return nomem(err);
+    }
+    free(in->value);
+    in->value = v;
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_set_penalty(mf_fitter_spec *s, const char *name, mf_error *err)
+{
+    return set_text(&s->penalty, name, err);
+}
+
+/* --- copy ------------------------------------------------------------------ */
+
+static mf_status copy_text(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (src && !(*dst = strdup(src)))
+        return MF_ERR_NOMEM;
+    return MF_OK;
+}
+
+static mf_status copy_series(fit_series **dst, const fit_series *src, int n)
+{
+    *dst = calloc((size_t)n + 1, sizeof **dst);
+    if (!*dst)
+        return MF_ERR_NOMEM;
+    for (int i = 0; i < n; i++) {
+        fit_series *d = &(*dst)[i];
+        *d = src[i];
+        d->name = NULL;
+        d->v = NULL;
+        size_t len = (size_t)src[i].n_traces * (size_t)src[i].n_steps;
+        if (copy_text(&d->name, src[i].name) || !(d->v = malloc(len * sizeof(double))))
+            return MF_ERR_NOMEM;
+        memcpy(d->v, src[i].v, len * sizeof(double));
+    }
+    return MF_OK;
+}
+
+static mf_status copy_parts(mf_fitter_spec *d, const mf_fitter_spec *s)
+{
+    if (copy_text(&d->model, s->model) || copy_text(&d->source, s->source) ||
+        copy_text(&d->method, s->method) || copy_text(&d->threshold, s->threshold) ||
+        copy_text(&d->reset, s->reset) || copy_text(&d->refractory, s->refractory) ||
+        copy_text(&d->penalty, s->penalty))
+        return MF_ERR_NOMEM;
+    d->consts = calloc((size_t)s->n_consts + 1, sizeof *d->consts);
+    d->inits = calloc((size_t)s->n_inits + 1, sizeof *d->inits);
+    if (!d->consts || !d->inits)
+        return MF_ERR_NOMEM;
+    for (; d->n_consts < s->n_consts; d->n_consts++) {
+        d->consts[d->n_consts].q = s->consts[d->n_consts].q;
+        if (copy_text(&d->consts[d->n_consts].name, s->consts[d->n_consts].name))
+            return MF_ERR_NOMEM;
+    }
+    for (; d->n_inits < s->n_inits; d->n_inits++)
+        if (copy_text(&d->inits[d->n_inits].name, s->inits[d->n_inits].name) ||
+            copy_text(&d->inits[d->n_inits].value, s->inits[d->n_inits].value))
+            return MF_ERR_NOMEM;
+    mf_status rc = copy_series(&d->inputs, s->inputs, s->n_inputs);
+    d->n_inputs = s->n_inputs;
+    if (rc == MF_OK)
+        rc = copy_series(&d->outputs, s->outputs, s->n_outputs);
+    d->n_outputs = s->n_outputs;
+    return rc;
+}
+
+static mf_status copy_trains(mf_fitter_spec *d, const mf_fitter_spec *s)
+{
+    d->has_spikes = s->has_spikes;
+    if (!s->has_spikes)
+        return MF_OK;
+    d->trains = calloc((size_t)s->n_trains, sizeof *d->trains);
+    d->train_len = calloc((size_t)s->n_trains, sizeof *d->train_len);
+    if (!d->trains || !d->train_len)
+        return MF_ERR_NOMEM;
+    d->n_trains = s->n_trains;
+    for (int i = 0; i < s->n_trains; i++) {
+        d->trains[i] = malloc((s->train_len[i] + 1) * sizeof(double));
+        if (!d->trains[i])
+            return MF_ERR_NOMEM;
+        if (s->train_len[i])
+            memcpy(d->trains[i], s->trains[i], s->train_len[i] * sizeof(double));
+        d->train_len[i] = s->train_len[i];
+    }
+    return MF_OK;
+}
+
+mf_status mf_fitter_spec_copy(const mf_fitter_spec *s, mf_fitter_spec **out, mf_error *err)
+{
+    *out = NULL;
+    mf_fitter_spec *d = calloc(1, sizeof *d);
+    if (!d)
+        return nomem(err);
+    d->kind = s->kind;
+    d->dt = s->dt;
+    d->n_samples = s->n_samples;
+    if (copy_parts(d, s) != MF_OK || copy_trains(d, s) != MF_OK) {
+        mf_fitter_spec_free(d);
+        return nomem(err);
+    }
+    *out = d;
+    return MF_OK;
+}

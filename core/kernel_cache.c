@@ -1,0 +1,669 @@
+/* The compiler, the flags and the on-disk cache of kernels (kernel_cache.h). */
+#include "kernel_cache.h"
+
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ltdl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Floating point, decided deliberately (the kernels must agree with the
+ * interpreter to 1e-12 relative; they agree bit for bit with scalar exp):
+ *  -ffp-contract=off  no fused multiply-add: a*b + c rounds twice, as in the
+ *                     interpreter, whose separate instructions cannot fuse.
+ *                     FMA would change results in the last bit at every step
+ *                     and those differences grow through the HH dynamics.
+ *  no -ffast-math     it assumes no NaN/inf (our threshold and select code
+ *                     must see them) and reassociates sums.
+ *  -fno-math-errno    errno is never read; it only lets sqrt and friends be
+ *                     inlined and vectorised, with identical results.
+ *  -fopenmp-simd      honours `omp simd` / `omp declare simd` without an
+ *                     OpenMP runtime.
+ *  -march=native      the host CPU's vectors (the key includes the CPU).
+ *  -std=c11           ISO C: no GNU extensions that change floating point. */
+static const char *const CFLAGS[] = {"-std=c11",
+                                     "-O3",
+                                     "-march=native",
+                                     "-fPIC",
+                                     "-shared",
+                                     "-fopenmp-simd",
+                                     "-ffp-contract=fast",
+                                     "-fno-math-errno",
+                                     "-fvisibility=hidden",
+                                     "-w",
+                                     NULL};
+
+const char *const *mf_kernel_cflags(void)
+{
+    return CFLAGS;
+}
+
+/* --- SHA-256 (FIPS 180-4) ------------------------------------------------------ */
+
+typedef struct sha256 {
+    uint32_t h[8];
+    uint8_t buf[64];
+    size_t fill;
+    uint64_t bits;
+} sha256;
+
+static const uint32_t SHA_K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static uint32_t ror(uint32_t x, int n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha_block(sha256 *s, const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 =
+            h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + SHA_K[i] + w[i];
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a;
+    s->h[1] += b;
+    s->h[2] += c;
+    s->h[3] += d;
+    s->h[4] += e;
+    s->h[5] += f;
+    s->h[6] += g;
+    s->h[7] += h;
+}
+
+static void sha_init(sha256 *s)
+{
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, h0, sizeof h0);
+    s->fill = 0;
+    s->bits = 0;
+}
+
+static void sha_update(sha256 *s, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    s->bits += (uint64_t)n * 8;
+    while (n > 0) {
+        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
+        memcpy(s->buf + s->fill, p, take);
+        s->fill += take;
+        p += take;
+        n -= take;
+        if (s->fill == 64) {
+            sha_block(s, s->buf);
+            s->fill = 0;
+        }
+    }
+}
+
+static void sha_final(sha256 *s, uint8_t out[32])
+{
+    uint64_t bits = s->bits;
+    uint8_t pad = 0x80;
+    sha_update(s, &pad, 1);
+    uint8_t zero = 0;
+    while (s->fill != 56)
+        sha_update(s, &zero, 1);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha_update(s, len, 8);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 4; j++)
+            out[4 * i + j] = (uint8_t)(s->h[i] >> (24 - 8 * j));
+}
+
+void mf_sha256(const void *data, size_t n, uint8_t out[32])
+{
+    sha256 s;
+    sha_init(&s);
+    sha_update(&s, data, n);
+    sha_final(&s, out);
+}
+
+static void hex_of(const uint8_t d[32], char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+/* --- running a program --------------------------------------------------------- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Runs argv (PATH searched) with stdout and stderr captured into *output
+ * (malloc'd, may be NULL on out of memory); returns the exit status, or -1
+ * when it could not be started (errno kept in *spawn_errno). */
+static int run_capture(char *const *argv, char **output, int *spawn_errno)
+{
+    *output = NULL;
+    *spawn_errno = 0;
+    int fd[2];
+    if (pipe(fd) != 0) {
+        *spawn_errno = errno;
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+    posix_spawn_file_actions_addclose(&fa, fd[0]);
+    posix_spawn_file_actions_addclose(&fa, fd[1]);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fd[1]);
+    if (rc != 0) {
+        close(fd[0]);
+        *spawn_errno = rc;
+        return -1;
+    }
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        char chunk[4096];
+        ssize_t r = read(fd[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        if (buf && len + (size_t)r + 1 > cap) {
+            while (len + (size_t)r + 1 > cap)
+                cap *= 2;
+            char *n = realloc(buf, cap);
+            if (!n) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf = n;
+            }
+        }
+        if (buf) {
+            memcpy(buf + len, chunk, (size_t)r);
+            len += (size_t)r;
+        }
+    }
+    close(fd[0]);
+    if (buf)
+        buf[len] = '\0';
+    *output = buf;
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* The first line of a program's output, for a one-line message. */
+static void first_line(const char *text, char *out, size_t n)
+{
+    if (!text)
+        text = "";
+    while (*text == '\n')
+        text++;
+    size_t i = 0;
+    while (text[i] && text[i] != '\n' && i + 1 < n) {
+        out[i] = text[i];
+        i++;
+    }
+    out[i] = '\0';
+}
+
+/* --- the compiler ---------------------------------------------------------------- */
+
+void mf_cc_clear(mf_cc *cc)
+{
+    if (!cc)
+        return;
+    for (int i = 0; cc->argv && i < cc->argc; i++)
+        free(cc->argv[i]);
+    free(cc->argv);
+    free(cc->identity);
+    memset(cc, 0, sizeof *cc);
+}
+
+/* Splits $CC at blanks (no quoting: a compiler path with spaces is not
+ * supported, as in make's default rules). */
+static bool split_words(const char *s, mf_cc *cc)
+{
+    cc->argv = calloc(strlen(s) / 2 + 2, sizeof *cc->argv);
+    if (!cc->argv)
+        return false;
+    while (*s) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t n = strcspn(s, " \t");
+        if (n == 0)
+            break;
+        char *w = malloc(n + 1);
+        if (!w)
+            return false;
+        memcpy(w, s, n);
+        w[n] = '\0';
+        cc->argv[cc->argc++] = w;
+        s += n;
+    }
+    return cc->argc > 0;
+}
+
+mf_status mf_cc_find(mf_cc *out, mf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *env = getenv("CC");
+    bool from_env = env && *env;
+    const char *cmd = from_env ? env : "cc";
+    if (!split_words(cmd, out)) {
+        mf_cc_clear(out);
+        if (from_env)
+            return mf_error_set(err, MF_ERR_UNSUPPORTED, "CC='%s' names no compiler", env);
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    }
+    /* `<cc> [args] --version`: proves the program runs and names it. */
+    char **argv = calloc((size_t)out->argc + 2, sizeof *argv);
+    if (!argv) {
+        mf_cc_clear(out);
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < out->argc; i++)
+        argv[i] = out->argv[i];
+    argv[out->argc] = "--version";
+    char *text = NULL;
+    int serr = 0;
+    int rc = run_capture(argv, &text, &serr);
+    free(argv);
+    if (rc != 0) {
+        char line[256];
+        first_line(text, line, sizeof line);
+        free(text);
+        char what[512];
+        snprintf(what, sizeof what, "%s%s%s", from_env ? "CC=" : "", cmd,
+                 from_env ? "" : " (in PATH)");
+        mf_cc_clear(out);
+        if (rc < 0)
+            return mf_error_set(err, MF_ERR_UNSUPPORTED, "no C compiler: %s: %s", what,
+                                strerror(serr));
+        return mf_error_set(err, MF_ERR_UNSUPPORTED,
+                            "no C compiler: %s --version exited with %d%s%s", what, rc,
+                            line[0] ? ": " : "", line);
+    }
+    out->identity = text ? text : strdup("");
+    if (!out->identity) {
+        mf_cc_clear(out);
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    }
+    return MF_OK;
+}
+
+/* --- the key ------------------------------------------------------------------------- */
+
+/* The host CPU's "model name" and "flags" lines (Linux), so that objects
+ * built for one CPU are not loaded on another sharing the cache. */
+static void hash_cpu(sha256 *s)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[8192];
+    int seen = 0;
+    while (seen < 2 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0 || strncmp(line, "flags", 5) == 0) {
+            sha_update(s, line, strlen(line));
+            seen++;
+        }
+    }
+    fclose(f);
+}
+
+static void make_key(const mf_cc *cc, const char *source, char key[65])
+{
+    static const char zero = 0;
+    sha256 s;
+    sha_init(&s);
+    sha_update(&s, "modelfit kernel 1", 18);
+    sha_update(&s, source, strlen(source) + 1);
+    for (int i = 0; i < cc->argc; i++)
+        sha_update(&s, cc->argv[i], strlen(cc->argv[i]) + 1);
+    sha_update(&s, cc->identity, strlen(cc->identity) + 1);
+    for (int i = 0; CFLAGS[i]; i++)
+        sha_update(&s, CFLAGS[i], strlen(CFLAGS[i]) + 1);
+    sha_update(&s, &zero, 1);
+    hash_cpu(&s);
+    uint8_t d[32];
+    sha_final(&s, d);
+    hex_of(d, key);
+}
+
+/* --- the trailer ----------------------------------------------------------------------- */
+
+/* 16 bytes of magic, the 64 hex digits of the key, 32 bytes of the SHA-256
+ * of everything before the trailer. */
+static const char TRAILER_MAGIC[16] = "modelfit-kernel1";
+enum { TRAILER_SIZE = 16 + 64 + 32 };
+
+static char *read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long len = ftell(f);
+        if (len >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+            buf = malloc((size_t)len + 1);
+            if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+                free(buf);
+                buf = NULL;
+            }
+            *n = (size_t)len;
+        }
+    }
+    fclose(f);
+    return buf;
+}
+
+/* NULL when the object at path is whole and belongs to key, else why not. */
+static const char *check_object(const char *path, const char *key)
+{
+    size_t n = 0;
+    char *buf = read_file(path, &n);
+    if (!buf)
+        return "cannot be read";
+    const char *why = NULL;
+    if (n < TRAILER_SIZE + 64) {
+        why = "is truncated";
+    } else {
+        const char *tr = buf + n - TRAILER_SIZE;
+        uint8_t d[32];
+        if (memcmp(tr, TRAILER_MAGIC, 16) != 0)
+            why = "has no kernel trailer";
+        else if (memcmp(tr + 16, key, 64) != 0)
+            why = "belongs to another key";
+        else {
+            mf_sha256(buf, n - TRAILER_SIZE, d);
+            if (memcmp(tr + 80, d, 32) != 0)
+                why = "fails its checksum";
+        }
+    }
+    free(buf);
+    return why;
+}
+
+static bool append_trailer(const char *path, const char *key)
+{
+    size_t n = 0;
+    char *buf = read_file(path, &n);
+    if (!buf)
+        return false;
+    uint8_t d[32];
+    mf_sha256(buf, n, d);
+    free(buf);
+    FILE *f = fopen(path, "ab");
+    if (!f)
+        return false;
+    bool ok = fwrite(TRAILER_MAGIC, 1, 16, f) == 16 && fwrite(key, 1, 64, f) == 64 &&
+              fwrite(d, 1, 32, f) == 32;
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    return fclose(f) == 0 && ok;
+}
+
+/* --- files and directories ------------------------------------------------------------ */
+
+static bool mkdirs(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return false;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return false;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) == 0 || errno == EEXIST;
+}
+
+/* A new empty file named <prefix>XXXXXX (mkstemp); its name in out. */
+static bool temp_file(const char *prefix, char *out, size_t n)
+{
+    if (snprintf(out, n, "%sXXXXXX", prefix) >= (int)n)
+        return false;
+    int fd = mkstemp(out);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+static bool write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    size_t n = strlen(text);
+    bool ok = fwrite(text, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+/* --- compile ------------------------------------------------------------------------------ */
+
+static mf_status compile(const mf_context *ctx, const mf_cc *cc, const char *source,
+                         const char *dir, const char *final, const char *key, mf_error *err)
+{
+    char src[4200], obj[4200], prefix[4200];
+    snprintf(prefix, sizeof prefix, "%s/%.16s.c.tmp", dir, key);
+    if (!temp_file(prefix, src, sizeof src))
+        return mf_error_set(err, MF_ERR_IO, "cannot create a file in %s: %s", dir,
+                            strerror(errno));
+    snprintf(prefix, sizeof prefix, "%s/%.16s.so.tmp", dir, key);
+    if (!temp_file(prefix, obj, sizeof obj)) {
+        unlink(src);
+        return mf_error_set(err, MF_ERR_IO, "cannot create a file in %s: %s", dir,
+                            strerror(errno));
+    }
+    mf_status rc = MF_OK;
+    if (!write_text(src, source)) {
+        rc = mf_error_set(err, MF_ERR_IO, "cannot write %s", src);
+    } else {
+        int n_flags = 0;
+        while (CFLAGS[n_flags])
+            n_flags++;
+        char **argv = calloc((size_t)(cc->argc + n_flags + 10), sizeof *argv);
+        if (!argv) {
+            rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        } else {
+            int a = 0;
+            for (int i = 0; i < cc->argc; i++)
+                argv[a++] = cc->argv[i];
+            for (int i = 0; i < n_flags; i++)
+                argv[a++] = (char *)CFLAGS[i];
+            char *tail[] = {"-o", obj, "-x", "c", src, "-x", "none", "-lm", NULL};
+            for (int i = 0; tail[i]; i++)
+                argv[a++] = tail[i];
+            char *text = NULL;
+            int serr = 0;
+            double t0 = now();
+            int st = run_capture(argv, &text, &serr);
+            double dt = now() - t0;
+            free(argv);
+            char line[512];
+            first_line(text, line, sizeof line);
+            free(text);
+            if (st < 0)
+                rc = mf_error_set(err, MF_ERR_UNSUPPORTED, "cannot run %s: %s", cc->argv[0],
+                                  strerror(serr));
+            else if (st != 0)
+                rc = mf_error_set(err, MF_ERR_UNSUPPORTED, "%s failed (exit %d)%s%s",
+                                  cc->argv[0], st, line[0] ? ": " : "", line);
+            else
+                mf_log(ctx, MF_LOG_INFO, "native kernel %.16s: compiled in %.0f ms", key,
+                       dt * 1e3);
+        }
+    }
+    if (rc == MF_OK && !append_trailer(obj, key))
+        rc = mf_error_set(err, MF_ERR_IO, "cannot finish %s: %s", obj, strerror(errno));
+    /* The source is kept next to the object for whoever wants to read it. */
+    if (rc == MF_OK) {
+        char csrc[4200];
+        snprintf(csrc, sizeof csrc, "%s/%s.c", dir, key);
+        if (rename(src, csrc) != 0)
+            unlink(src);
+    } else {
+        unlink(src);
+    }
+    if (rc == MF_OK && rename(obj, final) != 0)
+        rc = mf_error_set(err, MF_ERR_IO, "cannot rename %s to %s: %s", obj, final,
+                          strerror(errno));
+    if (rc != MF_OK)
+        unlink(obj);
+    return rc;
+}
+
+/* --- open
+ * -------------------------------------------------------------------------------------- */
+
+static mf_status load(mf_kernel_lib *k, mf_error *err)
+{
+    if (lt_dlinit() != 0)
+        return mf_error_set(err, MF_ERR_IO, "libltdl: %s", lt_dlerror());
+    lt_dladvise advise;
+    lt_dlhandle h = NULL;
+    if (lt_dladvise_init(&advise) == 0) {
+        lt_dladvise_local(&advise);
+        h = lt_dlopenadvise(k->path, advise);
+        lt_dladvise_destroy(&advise);
+    }
+    if (!h) {
+        const char *why = lt_dlerror();
+        lt_dlexit();
+        return mf_error_set(err, MF_ERR_IO, "cannot load %s: %s", k->path,
+                            why ? why : "unknown error");
+    }
+    k->handle = h;
+    return MF_OK;
+}
+
+void mf_kernel_lib_close(mf_kernel_lib *k)
+{
+    if (!k)
+        return;
+    if (k->handle) {
+        lt_dlclose((lt_dlhandle)k->handle);
+        lt_dlexit();
+    }
+    free(k->path);
+    memset(k, 0, sizeof *k);
+}
+
+void *mf_kernel_lib_sym(const mf_kernel_lib *k, const char *name)
+{
+    return k->handle ? lt_dlsym((lt_dlhandle)k->handle, name) : NULL;
+}
+
+mf_status mf_kernel_lib_open(const mf_context *ctx, const mf_cc *cc, const char *source,
+                             mf_kernel_lib *out, mf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = now();
+    const char *root = mf_context_cache_dir(ctx);
+    if (!root)
+        return mf_error_set(err, MF_ERR_INVALID, "no cache directory for kernels");
+    char dir[4096];
+    if (snprintf(dir, sizeof dir, "%s/kernels", root) >= (int)sizeof dir)
+        return mf_error_set(err, MF_ERR_INVALID, "the cache directory path is too long");
+    make_key(cc, source, out->key);
+    size_t plen = strlen(dir) + 80;
+    out->path = malloc(plen);
+    if (!out->path)
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    snprintf(out->path, plen, "%s/%s.so", dir, out->key);
+
+    mf_status rc = MF_OK;
+    struct stat st;
+    if (stat(out->path, &st) == 0) {
+        const char *why = check_object(out->path, out->key);
+        if (!why) {
+            rc = load(out, err);
+            if (rc == MF_OK) {
+                out->seconds = now() - t0;
+                return MF_OK;
+            }
+            why = "cannot be loaded";
+        }
+        mf_log(ctx, MF_LOG_WARNING, "native kernel %s %s: rebuilding it", out->path, why);
+        unlink(out->path);
+        out->rebuilt = true;
+    }
+    if (!mkdirs(dir)) {
+        rc = mf_error_set(err, MF_ERR_IO, "cannot create the kernel cache %s: %s", dir,
+                          strerror(errno));
+    } else {
+        rc = compile(ctx, cc, source, dir, out->path, out->key, err);
+        out->compiled = rc == MF_OK;
+    }
+    if (rc == MF_OK) {
+        const char *why = check_object(out->path, out->key);
+        rc = why ? mf_error_set(err, MF_ERR_IO, "the kernel just built %s", why)
+                 : load(out, err);
+    }
+    out->seconds = now() - t0;
+    if (rc != MF_OK) {
+        bool compiled = out->compiled;
+        mf_kernel_lib_close(out);
+        out->compiled = compiled;
+    }
+    return rc;
+}

@@ -1,0 +1,591 @@
+/* The public simulation API (modelfit/simulate.h) over the internal model
+ * compiler and engine: it keeps copies of everything it is given, compiles
+ * the model when it runs, and hands back the recordings. */
+#include "modelfit/simulate.h"
+
+#include "engine.h"
+#include "error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sim_const {
+    char *name;
+    mf_quantity q;
+} sim_const;
+
+typedef struct sim_input {
+    char *name;
+    mf_dim dim;
+    int n_traces;
+    long n_steps;
+    double *v;
+} sim_input;
+
+typedef struct sim_param {
+    char *name;
+    int n;
+    double *v;
+} sim_param;
+
+typedef struct sim_init {
+    char *name;
+    char *value;
+} sim_init;
+
+struct mf_sim {
+    mf_context *ctx;
+    char *model;
+    sim_const *consts;
+    int n_consts;
+    sim_input *inputs;
+    int n_inputs;
+    double dt;
+    long n_steps;
+    char *method, *threshold, *reset, *refractory;
+    double abs_tol, rel_tol;
+    sim_init *inits;
+    int n_inits;
+    sim_param *params;
+    int n_params;
+    char **rec;
+    int n_rec;
+};
+
+struct mf_sim_result {
+    long n_neurons, n_steps;
+    double dt;
+    const char *method;
+    char **rec_names;
+    double **rec;
+    int n_rec;
+    mf_spike_list *spikes;
+};
+
+static mf_status nomem(mf_error *err)
+{
+    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+}
+
+static mf_dim dim_of(mf_quantity q)
+{
+    mf_dim d;
+    for (int i = 0; i < MF_NDIM; i++)
+        d.e[i] = q.dim[i];
+    return d;
+}
+
+/* --- setup ------------------------------------------------------------------ */
+
+mf_status mf_sim_new(mf_context *ctx, const char *model, mf_sim **out, mf_error *err)
+{
+    *out = NULL;
+    if (!model)
+        return mf_error_set(err, MF_ERR_INVALID, "no model text");
+    mf_sim *s = calloc(1, sizeof *s);
+    if (!s)
+        return nomem(err);
+    s->ctx = ctx;
+    s->model = strdup(model);
+    if (!s->model) {
+        free(s);
+        return nomem(err);
+    }
+    *out = s;
+    return MF_OK;
+}
+
+void mf_sim_free(mf_sim *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_consts; i++)
+        free(s->consts[i].name);
+    for (int i = 0; i < s->n_inputs; i++) {
+        free(s->inputs[i].name);
+        free(s->inputs[i].v);
+    }
+    for (int i = 0; i < s->n_inits; i++) {
+        free(s->inits[i].name);
+        free(s->inits[i].value);
+    }
+    for (int i = 0; i < s->n_params; i++) {
+        free(s->params[i].name);
+        free(s->params[i].v);
+    }
+    for (int i = 0; i < s->n_rec; i++)
+        free(s->rec[i]);
+    free(s->consts);
+    free(s->inputs);
+    free(s->inits);
+    free(s->params);
+    free(s->rec);
+    free(s->model);
+    free(s->method);
+    free(s->threshold);
+    free(s->reset);
+    free(s->refractory);
+    free(s);
+}
+
+/* Finds name in an array of structs whose first member is the name; grows
+ * the array by one zeroed entry when absent. Returns the entry or NULL. */
+static void *slot(void **arr, int *n, size_t size, const char *name)
+{
+    char *base = *arr;
+    for (int i = 0; i < *n; i++)
+        if (strcmp(*(char **)(base + (size_t)i * size), name) == 0)
+            return base + (size_t)i * size;
+    char *na = realloc(*arr, ((size_t)*n + 1) * size);
+    if (!na)
+        return NULL;
+    *arr = na;
+    char *e = na + (size_t)(*n)++ * size;
+    memset(e, 0, size);
+    *(char **)e = strdup(name);
+    if (!*(char **)e) {
+        (*n)--;
+        return NULL;
+    }
+    return e;
+}
+
+static mf_status check_name(const char *name, const char *what, mf_error *err)
+{
+    if (!name || !*name)
+        return mf_error_set(err, MF_ERR_INVALID, "the %s has no name", what);
+    return MF_OK;
+}
+
+mf_status mf_sim_set_constant(mf_sim *s, const char *name, mf_quantity value, mf_error *err)
+{
+    mf_status rc = check_name(name, "constant", err);
+    if (rc != MF_OK)
+        return rc;
+    if (!isfinite(value.value))
+        return mf_error_set(err, MF_ERR_NUMERIC, "the constant '%s' is not finite", name);
+    sim_const *c = slot((void **)&s->consts, &s->n_consts, sizeof *c, name);
+    if (!c)
+        return nomem(err);
+    c->q = value;
+    return MF_OK;
+}
+
+mf_status mf_sim_set_input(mf_sim *s, const char *name, mf_quantity unit, int n_traces,
+                           long n_steps, const double *values, mf_error *err)
+{
+    mf_status rc = check_name(name, "input", err);
+    if (rc != MF_OK)
+        return rc;
+    if (n_traces < 1 || n_steps < 1 || !values)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "input %s needs at least one trace of at least one sample", name);
+    if (unit.value != 1.0) {
+        char buf[64];
+        mf_dim_format(dim_of(unit), buf, sizeof buf);
+        return mf_error_set(err, MF_ERR_UNITS,
+                            "input %s: its values are in SI units, so give its unit as the SI "
+                            "unit (%s) rather than a scaled one",
+                            name, buf);
+    }
+    size_t len = (size_t)n_traces * (size_t)n_steps;
+    double *copy = malloc(len * sizeof *copy);
+    if (!copy)
+        return nomem(err);
+    memcpy(copy, values, len * sizeof *copy);
+    sim_input *in = slot((void **)&s->inputs, &s->n_inputs, sizeof *in, name);
+    if (!in) {
+        free(copy);
+        return nomem(err);
+    }
+    free(in->v);
+    in->v = copy;
+    in->dim = dim_of(unit);
+    in->n_traces = n_traces;
+    in->n_steps = n_steps;
+    return MF_OK;
+}
+
+mf_status mf_sim_set_dt(mf_sim *s, double dt, mf_error *err)
+{
+    if (!(dt > 0) || !isfinite(dt))
+        return mf_error_set(err, MF_ERR_INVALID, "dt must be a positive time, not %g s", dt);
+    s->dt = dt;
+    return MF_OK;
+}
+
+mf_status mf_sim_set_steps(mf_sim *s, long n_steps, mf_error *err)
+{
+    if (n_steps < 1)
+        return mf_error_set(err, MF_ERR_INVALID, "the number of steps must be at least 1");
+    s->n_steps = n_steps;
+    return MF_OK;
+}
+
+static mf_status set_text(char **dst, const char *text, mf_error *err)
+{
+    char *c = NULL;
+    if (text && *text) {
+        c = strdup(text);
+        if (!c)
+            return nomem(err);
+    }
+    free(*dst);
+    *dst = c;
+    return MF_OK;
+}
+
+mf_status mf_sim_set_method(mf_sim *s, const char *method, mf_error *err)
+{
+    return set_text(&s->method, method, err);
+}
+
+mf_status mf_sim_set_tolerance(mf_sim *s, double abs_tol, double rel_tol, mf_error *err)
+{
+    if (!(abs_tol >= 0) || !(rel_tol >= 0) || (abs_tol == 0 && rel_tol == 0))
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "tolerances must be >= 0 and not both 0 (got %g, %g)", abs_tol,
+                            rel_tol);
+    s->abs_tol = abs_tol;
+    s->rel_tol = rel_tol;
+    return MF_OK;
+}
+
+mf_status mf_sim_set_threshold(mf_sim *s, const char *condition, mf_error *err)
+{
+    return set_text(&s->threshold, condition, err);
+}
+
+mf_status mf_sim_set_reset(mf_sim *s, const char *statements, mf_error *err)
+{
+    return set_text(&s->reset, statements, err);
+}
+
+mf_status mf_sim_set_refractory(mf_sim *s, const char *refractory, mf_error *err)
+{
+    return set_text(&s->refractory, refractory, err);
+}
+
+mf_status mf_sim_set_init(mf_sim *s, const char *variable, const char *value, mf_error *err)
+{
+    mf_status rc = check_name(variable, "initial value's variable", err);
+    if (rc != MF_OK)
+        return rc;
+    if (!value || !*value)
+        return mf_error_set(err, MF_ERR_INVALID, "param_init: no value for '%s'", variable);
+    char *v = strdup(value);
+    sim_init *in = v ? slot((void **)&s->inits, &s->n_inits, sizeof *in, variable) : NULL;
+    if (!in) {
+        free(v);
+        return nomem(err);
+    }
+    free(in->value);
+    in->value = v;
+    return MF_OK;
+}
+
+mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const double *values,
+                           mf_error *err)
+{
+    mf_status rc = check_name(name, "parameter", err);
+    if (rc != MF_OK)
+        return rc;
+    if (n_samples < 1 || !values)
+        return mf_error_set(err, MF_ERR_INVALID, "parameter %s needs at least one value", name);
+    for (int i = 0; i < n_samples; i++)
+        if (!isfinite(values[i]))
+            return mf_error_set(err, MF_ERR_NUMERIC,
+                                "parameter %s: the value of set %d is not finite", name, i);
+    double *copy = malloc((size_t)n_samples * sizeof *copy);
+    if (!copy)
+        return nomem(err);
+    memcpy(copy, values, (size_t)n_samples * sizeof *copy);
+    sim_param *p = slot((void **)&s->params, &s->n_params, sizeof *p, name);
+    if (!p) {
+        free(copy);
+        return nomem(err);
+    }
+    free(p->v);
+    p->v = copy;
+    p->n = n_samples;
+    return MF_OK;
+}
+
+mf_status mf_sim_record(mf_sim *s, const char *variable, mf_error *err)
+{
+    mf_status rc = check_name(variable, "recorded variable", err);
+    if (rc != MF_OK)
+        return rc;
+    for (int i = 0; i < s->n_rec; i++)
+        if (strcmp(s->rec[i], variable) == 0)
+            return MF_OK;
+    char **n = realloc(s->rec, ((size_t)s->n_rec + 1) * sizeof *n);
+    if (!n)
+        return nomem(err);
+    s->rec = n;
+    s->rec[s->n_rec] = strdup(variable);
+    if (!s->rec[s->n_rec])
+        return nomem(err);
+    s->n_rec++;
+    return MF_OK;
+}
+
+/* --- running --------------------------------------------------------------- */
+
+typedef struct sim_run {
+    mf_name_def *consts, *inputs;
+    const char **init_names, **init_values;
+    mf_model *m;
+    mf_engine *e;
+    const double **values;
+    const double **in;
+    int *rec_vars;
+    int n_traces, n_samples;
+    long n_steps, series_steps;
+} sim_run;
+
+static void sim_run_free(sim_run *r)
+{
+    free(r->consts);
+    free(r->inputs);
+    free(r->init_names);
+    free(r->init_values);
+    free(r->values);
+    free(r->in);
+    free(r->rec_vars);
+    mf_engine_free(r->e);
+    mf_model_free(r->m);
+}
+
+static mf_status compile(const mf_sim *s, sim_run *r, mf_error *err)
+{
+    r->consts = calloc((size_t)s->n_consts + 1, sizeof *r->consts);
+    r->inputs = calloc((size_t)s->n_inputs + 1, sizeof *r->inputs);
+    r->init_names = calloc((size_t)s->n_inits + 1, sizeof *r->init_names);
+    r->init_values = calloc((size_t)s->n_inits + 1, sizeof *r->init_values);
+    if (!r->consts || !r->inputs || !r->init_names || !r->init_values)
+        return nomem(err);
+    for (int i = 0; i < s->n_consts; i++)
+        r->consts[i] =
+            (mf_name_def){s->consts[i].name, s->consts[i].q.value, dim_of(s->consts[i].q)};
+    for (int i = 0; i < s->n_inputs; i++)
+        r->inputs[i] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
+    for (int i = 0; i < s->n_inits; i++) {
+        r->init_names[i] = s->inits[i].name;
+        r->init_values[i] = s->inits[i].value;
+    }
+    mf_model_spec spec = {
+        .equations = s->model,
+        .constants = r->consts,
+        .n_constants = s->n_consts,
+        .inputs = r->inputs,
+        .n_inputs = s->n_inputs,
+        .threshold = s->threshold,
+        .reset = s->reset,
+        .refractory = s->refractory,
+        .method = s->method,
+        .init_names = r->init_names,
+        .init_exprs = r->init_values,
+        .n_init = s->n_inits,
+    };
+    mf_status rc = mf_model_compile(&spec, &r->m, err);
+    if (rc != MF_OK)
+        return rc;
+    if (!(s->dt > 0))
+        return mf_error_set(err, MF_ERR_INVALID, "dt is not set: call mf_sim_set_dt");
+    mf_engine_options opt = {
+        .n_threads = s->ctx ? mf_context_threads(s->ctx) : 0,
+        .abs_tol = s->abs_tol,
+        .rel_tol = s->rel_tol,
+        .backend = mf_backend_default(s->ctx),
+        .ctx = s->ctx,
+    };
+    return mf_engine_new(r->m, s->dt, &opt, &r->e, err);
+}
+
+static mf_status check_inputs(const mf_sim *s, sim_run *r, mf_error *err)
+{
+    r->n_traces = 1;
+    r->n_steps = s->n_steps;
+    r->in = calloc((size_t)s->n_inputs + 1, sizeof *r->in);
+    if (!r->in)
+        return nomem(err);
+    for (int i = 0; i < s->n_inputs; i++) {
+        const sim_input *in = &s->inputs[i];
+        if (i > 0 &&
+            (in->n_traces != s->inputs[0].n_traces || in->n_steps != s->inputs[0].n_steps))
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "input %s has %d x %ld values but input %s has %d x %ld",
+                                in->name, in->n_traces, in->n_steps, s->inputs[0].name,
+                                s->inputs[0].n_traces, s->inputs[0].n_steps);
+        mf_status rc = mf_engine_check_series(in->name, in->v, in->n_traces, in->n_steps, err);
+        if (rc != MF_OK)
+            return rc;
+        r->n_traces = in->n_traces;
+        r->series_steps = in->n_steps;
+        if (s->n_steps == 0)
+            r->n_steps = in->n_steps;
+        r->in[i] = in->v;
+    }
+    if (r->n_steps == 0)
+        r->n_steps = 1;
+    return MF_OK;
+}
+
+static mf_status bind_params(const mf_sim *s, sim_run *r, mf_error *err)
+{
+    const mf_model *m = r->m;
+    r->values = calloc((size_t)m->n_var + 1, sizeof *r->values);
+    if (!r->values)
+        return nomem(err);
+    r->n_samples = 1;
+    for (int i = 0; i < s->n_params; i++) {
+        const sim_param *p = &s->params[i];
+        int v = mf_model_find_var(m, p->name);
+        if (v < 0 || (m->var[v].kind != MF_VAR_PARAM && m->var[v].kind != MF_VAR_LANE))
+            return mf_error_set(err, MF_ERR_NAME, "'%s' is not a parameter of the model%s",
+                                p->name,
+                                v >= 0 ? " (set the initial value of a state variable with "
+                                         "param_init)"
+                                       : "");
+        if (i > 0 && p->n != s->params[0].n)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "parameter %s has %d values but parameter %s has %d", p->name,
+                                p->n, s->params[0].name, s->params[0].n);
+        r->values[v] = p->v;
+        r->n_samples = p->n;
+    }
+    r->rec_vars = calloc((size_t)s->n_rec + 1, sizeof *r->rec_vars);
+    if (!r->rec_vars)
+        return nomem(err);
+    for (int i = 0; i < s->n_rec; i++) {
+        int v = mf_model_find_var(m, s->rec[i]);
+        if (v < 0 || m->var[v].kind == MF_VAR_SPIKE)
+            return mf_error_set(err, MF_ERR_NAME,
+                                "cannot record '%s': it is not a variable of the model",
+                                s->rec[i]);
+        r->rec_vars[i] = v;
+    }
+    return MF_OK;
+}
+
+void mf_sim_result_free(mf_sim_result *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n_rec; i++) {
+        free(r->rec_names[i]);
+        free(r->rec[i]);
+    }
+    free(r->rec_names);
+    free(r->rec);
+    mf_spike_lists_free(r->spikes, r->n_neurons);
+    free(r);
+}
+
+static mf_status make_result(const mf_sim *s, const sim_run *r, mf_sim_result **out,
+                             mf_error *err)
+{
+    mf_sim_result *res = calloc(1, sizeof *res);
+    if (!res)
+        return nomem(err);
+    *out = res;
+    res->n_neurons = (long)r->n_samples * r->n_traces;
+    res->n_steps = r->n_steps;
+    res->dt = s->dt;
+    res->method = mf_method_name(r->m->method);
+    res->rec_names = calloc((size_t)s->n_rec + 1, sizeof *res->rec_names);
+    res->rec = calloc((size_t)s->n_rec + 1, sizeof *res->rec);
+    if (!res->rec_names || !res->rec)
+        return nomem(err);
+    for (int i = 0; i < s->n_rec; i++) {
+        res->rec_names[i] = strdup(s->rec[i]);
+        res->rec[i] = malloc((size_t)res->n_neurons * (size_t)res->n_steps * sizeof(double));
+        res->n_rec++;
+        if (!res->rec_names[i] || !res->rec[i])
+            return nomem(err);
+    }
+    if (r->m->threshold) {
+        res->spikes = calloc((size_t)res->n_neurons + 1, sizeof *res->spikes);
+        if (!res->spikes)
+            return nomem(err);
+    }
+    return MF_OK;
+}
+
+mf_status mf_sim_run(mf_sim *s, mf_sim_result **out, mf_error *err)
+{
+    *out = NULL;
+    sim_run r;
+    memset(&r, 0, sizeof r);
+    mf_sim_result *res = NULL;
+    mf_status rc = compile(s, &r, err);
+    if (rc == MF_OK)
+        rc = check_inputs(s, &r, err);
+    if (rc == MF_OK)
+        rc = bind_params(s, &r, err);
+    if (rc == MF_OK)
+        rc = make_result(s, &r, &res, err);
+    if (rc == MF_OK) {
+        mf_run run = {
+            .n_lanes = res->n_neurons,
+            .n_traces = r.n_traces,
+            .n_steps = r.n_steps,
+            .inputs = r.in,
+            .series_steps = r.series_steps,
+            .values = r.values,
+            .rec_vars = r.rec_vars,
+            .n_rec = s->n_rec,
+            .rec_out = res->rec,
+            .spikes = res->spikes,
+        };
+        rc = mf_engine_run(r.e, &run, err);
+    }
+    sim_run_free(&r);
+    if (rc != MF_OK) {
+        mf_sim_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return MF_OK;
+}
+
+long mf_sim_result_neurons(const mf_sim_result *r)
+{
+    return r ? r->n_neurons : 0;
+}
+
+long mf_sim_result_steps(const mf_sim_result *r)
+{
+    return r ? r->n_steps : 0;
+}
+
+double mf_sim_result_dt(const mf_sim_result *r)
+{
+    return r ? r->dt : 0;
+}
+
+const char *mf_sim_result_method(const mf_sim_result *r)
+{
+    return r ? r->method : NULL;
+}
+
+const double *mf_sim_result_trace(const mf_sim_result *r, const char *variable)
+{
+    if (!r || !variable)
+        return NULL;
+    for (int i = 0; i < r->n_rec; i++)
+        if (strcmp(r->rec_names[i], variable) == 0)
+            return r->rec[i];
+    return NULL;
+}
+
+const double *mf_sim_result_spikes(const mf_sim_result *r, long neuron, long *n)
+{
+    *n = 0;
+    if (!r || !r->spikes || neuron < 0 || neuron >= r->n_neurons)
+        return NULL;
+    *n = r->spikes[neuron].n;
+    return r->spikes[neuron].n ? r->spikes[neuron].t : NULL;
+}

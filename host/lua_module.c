@@ -1,0 +1,110 @@
+/* `require "modelfit"`: the module table, the context it is bound to, and
+ * the error conversion every binding uses. */
+#include "lua_host.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Registry key: the address of this constant is unique. */
+static const char context_key = 'c';
+
+static int open_module(lua_State *L)
+{
+    lua_newtable(L);
+    mf_lua_open_quantity(L);
+    mf_lua_open_array(L);
+    mf_lua_open_data(L);
+    mf_lua_open_plugins(L);
+    mf_lua_open_simulate(L);
+    mf_lua_open_plot(L);
+    mf_lua_open_progress(L);
+    /* Later bindings (fitters) add their opener here. */
+    lua_pushstring(L, mf_version());
+    lua_setfield(L, -2, "version");
+    return 1;
+}
+
+void mf_lua_preload(lua_State *L, mf_context *ctx)
+{
+    lua_pushlightuserdata(L, ctx);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &context_key);
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    lua_pushcfunction(L, open_module);
+    lua_setfield(L, -2, "modelfit");
+    lua_pop(L, 1);
+}
+
+mf_context *mf_lua_context(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &context_key);
+    mf_context *ctx = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    if (!ctx)
+        luaL_error(L, "the modelfit module has no context (internal error)");
+    return ctx;
+}
+
+char *mf_lua_clean_message(const char *message, char *buf, size_t n)
+{
+    if (n == 0)
+        return buf;
+    const char *word = "error: ";
+    size_t wlen = strlen(word);
+    const char *cut = NULL;
+    if (strncmp(message, word, wlen) == 0)
+        cut = message;
+    else {
+        /* "place: error: text": the word right after the library's place. */
+        const char *p = strstr(message, ": error: ");
+        if (p)
+            cut = p + 2;
+    }
+    size_t j = 0;
+    for (const char *s = message; *s && j + 1 < n; s++) {
+        if (s == cut) {
+            s += wlen - 1;
+            continue;
+        }
+        buf[j++] = (*s == '\n' || *s == '\r') ? ' ' : *s;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+int mf_lua_raise(lua_State *L, const mf_error *err)
+{
+    char clean[MF_ERROR_MESSAGE_MAX];
+    mf_lua_clean_message(err->message[0] ? err->message : mf_status_string(err->status), clean,
+                         sizeof clean);
+    return luaL_error(L, "%s", clean);
+}
+
+int mf_lua_field(lua_State *L, int t, const char *key)
+{
+    return lua_getfield(L, t, key);
+}
+
+void mf_lua_check_fields(lua_State *L, int t, const char *kind, const char *const *valid)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            continue;
+        const char *key = lua_tostring(L, -1);
+        bool known = false;
+        for (const char *const *v = valid; *v && !known; v++)
+            known = strcmp(*v, key) == 0;
+        if (known)
+            continue;
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        for (const char *const *v = valid; *v; v++) {
+            if (v != valid)
+                luaL_addstring(&b, ", ");
+            luaL_addstring(&b, *v);
+        }
+        luaL_pushresult(&b);
+        luaL_error(L, "%s: unknown field '%s' (valid: %s)", kind, key, lua_tostring(L, -1));
+    }
+}

@@ -1,0 +1,118 @@
+/* Helpers shared by the fitter tests (static, header only). */
+#ifndef MF_TEST_FIT_TEST_H
+#define MF_TEST_FIT_TEST_H
+
+#include <modelfit/modelfit.h>
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* Fails the test with the error's message unless rc is MF_OK. */
+#define FT_OK(expr)                                                                      \
+    do {                                                                                 \
+        mf_error ft_err_;                                                                \
+        memset(&ft_err_, 0, sizeof ft_err_);                                             \
+        mf_error *err = &ft_err_;                                                        \
+        mf_status ft_rc_ = (expr);                                                       \
+        if (ft_rc_ != MF_OK)                                                             \
+            fail_msg("%s -> %d: %s", #expr, (int)ft_rc_, ft_err_.message);               \
+    } while (0)
+
+/* |a - b| <= tol, printing both on failure. */
+#define assert_double_equal(a, b, tol)                                                   \
+    do {                                                                                 \
+        double ft_a_ = (a), ft_b_ = (b), ft_t_ = (tol);                                  \
+        if (!(fabs(ft_a_ - ft_b_) <= ft_t_))                                             \
+            fail_msg("%s = %.17g, %s = %.17g (tolerance %g)", #a, ft_a_, #b, ft_b_, ft_t_); \
+    } while (0)
+
+static inline mf_quantity ft_q(const char *text)
+{
+    mf_quantity q;
+    mf_error e;
+    if (mf_quantity_from_string(text, &q, &e) != MF_OK)
+        fail_msg("bad quantity '%s': %s", text, e.message);
+    return q;
+}
+
+/* The SI unit of a quantity text ("volt" -> 1 V). */
+static inline mf_quantity ft_unit(const char *text)
+{
+    mf_quantity q = ft_q(text);
+    q.value = 1;
+    return q;
+}
+
+static inline mf_context *ft_context(int threads)
+{
+    mf_context *ctx;
+    mf_error e;
+    if (mf_context_new(&ctx, &e) != MF_OK)
+        fail_msg("context: %s", e.message);
+    mf_context_set_threads(ctx, threads);
+    return ctx;
+}
+
+static inline mf_optimizer *ft_optimizer(mf_context *ctx, const char *name, long seed)
+{
+    mf_options *o;
+    mf_optimizer *opt;
+    mf_error e;
+    if (mf_options_new(&o, &e) != MF_OK || mf_options_set_int(o, "seed", seed, &e) != MF_OK ||
+        mf_optimizer_new(ctx, name, o, &opt, &e) != MF_OK)
+        fail_msg("optimizer %s: %s", name, e.message);
+    mf_options_free(o);
+    return opt;
+}
+
+/* A metric with options given as "name=value" strings (NULL-terminated). */
+static inline mf_metric *ft_metric(mf_context *ctx, const char *name, ...)
+{
+    mf_options *o;
+    mf_metric *m;
+    mf_error e;
+    if (mf_options_new(&o, &e) != MF_OK)
+        fail_msg("options: %s", e.message);
+    va_list ap;
+    va_start(ap, name);
+    for (const char *kv; (kv = va_arg(ap, const char *));) {
+        char key[64];
+        const char *eq = strchr(kv, '=');
+        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+        if (mf_options_set_string(o, key, eq + 1, &e) != MF_OK)
+            fail_msg("option %s: %s", kv, e.message);
+    }
+    va_end(ap);
+    if (mf_metric_new(ctx, name, o, &m, &e) != MF_OK)
+        fail_msg("metric %s: %s", name, e.message);
+    mf_options_free(o);
+    return m;
+}
+
+/* Reads a whole file into a new string (NULL when absent). */
+static inline char *ft_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
+
+#endif

@@ -267,6 +267,74 @@ static void read_program(gen *g, fn_ir *f, const mf_bc_program *p)
     }
 }
 
+/* Where a value is written and read, in the order the loops run: the call
+ * loop of stage s is at 2s - 1, the vector loop of stage s at 2s. */
+static int def_pos(const val *v)
+{
+    return v->kind == VK_CALL ? 2 * v->stage - 1 : 2 * v->stage;
+}
+
+/* Gives the values that need memory a slot, sharing slots between values
+ * whose lives do not overlap (a block's scratch stays small, in L1). A slot
+ * is reused only by a value written in a later loop than the previous
+ * owner's last read. Slots, not values, name the pointers (T<slot>), so no
+ * memory is reached through two restrict pointers. */
+static void assign_slots(fn_ir *f, int last)
+{
+    int *last_use = calloc((size_t)f->n + 1, sizeof *last_use);
+    int *order = calloc((size_t)f->n + 1, sizeof *order);
+    int *free_after = calloc((size_t)f->n + 1, sizeof *free_after);
+    f->n_slots = 0;
+    if (!last_use || !order || !free_after) {
+        /* Out of memory: one slot per value, no sharing. */
+        for (int i = 0; i < f->n; i++)
+            if (f->v[i].slot >= 0)
+                f->v[i].slot = f->n_slots++;
+        free(last_use);
+        free(order);
+        free(free_after);
+        return;
+    }
+    for (int i = 0; i < f->n; i++) {
+        const val *v = &f->v[i];
+        last_use[i] = -1;
+        if (!v->needed || is_leaf(v->kind))
+            continue;
+        int ops[3] = {v->a, v->b, v->c};
+        for (int o = 0; o < 3; o++)
+            if (ops[o] >= 0 && def_pos(v) > last_use[ops[o]])
+                last_use[ops[o]] = def_pos(v);
+    }
+    for (int i = 0; i < f->n_out; i++)
+        last_use[f->out[i].value] = 2 * last;
+    int n = 0;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].slot >= 0)
+            order[n++] = i;
+    /* Insertion sort by write position (stable; n is small). */
+    for (int a = 1; a < n; a++) {
+        int x = order[a], b = a - 1;
+        while (b >= 0 && def_pos(&f->v[order[b]]) > def_pos(&f->v[x])) {
+            order[b + 1] = order[b];
+            b--;
+        }
+        order[b + 1] = x;
+    }
+    for (int a = 0; a < n; a++) {
+        val *v = &f->v[order[a]];
+        int s = 0;
+        while (s < f->n_slots && free_after[s] >= def_pos(v))
+            s++;
+        if (s == f->n_slots)
+            f->n_slots++;
+        v->slot = s;
+        free_after[s] = last_use[order[a]];
+    }
+    free(last_use);
+    free(order);
+    free(free_after);
+}
+
 /* Stages, liveness, and which values need a slot. */
 static void schedule(fn_ir *f)
 {
@@ -309,10 +377,7 @@ static void schedule(fn_ir *f)
         if (!is_leaf(u->kind) && (u->kind == VK_CALL || u->stage < last))
             u->slot = 0;
     }
-    f->n_slots = 0;
-    for (int i = 0; i < f->n; i++)
-        if (f->v[i].slot >= 0)
-            f->v[i].slot = f->n_slots++;
+    assign_slots(f, last);
 }
 
 static int input_slot(fn_ir *f, int series, int offset, bool add)

@@ -473,7 +473,7 @@ void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *poi
     }
 }
 
-mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err)
+mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err)
 {
     fit_work *w = &f->work;
     size_t acc = f->metrics && f->kind == MF_FITTER_ONLINE
@@ -481,7 +481,10 @@ mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err)
                      : sizeof(double);
     if (acc < sizeof(double))
         acc = sizeof(double);
-    if (lanes <= w->lanes && acc <= w->acc_size)
+    /* Only the trace fitter keeps its outputs' traces for every round; the
+     * online fitter's memory per lane stays O(1) unless refine asks. */
+    traces = traces || f->kind == MF_FITTER_TRACES;
+    if (lanes <= w->lanes && acc <= w->acc_size && (!traces || w->traces))
         return MF_OK;
     free_work(w, f->n_out);
     memset(w, 0, sizeof *w);
@@ -493,7 +496,7 @@ mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err)
     w->trace = malloc(n * sizeof *w->trace);
     w->rows = malloc(n * sizeof *w->rows);
     bool ok = w->store && w->acc && w->lane_err && w->final && w->trace && w->rows;
-    for (int i = 0; ok && i < f->n_out; i++)
+    for (int i = 0; ok && traces && i < f->n_out; i++)
         ok = (w->store[i] = malloc(n * (size_t)f->n_steps * sizeof(double))) != NULL;
     if (!ok) {
         free_work(w, f->n_out);
@@ -502,6 +505,7 @@ mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err)
     }
     w->lanes = lanes;
     w->acc_size = acc;
+    w->traces = traces;
     return MF_OK;
 }
 

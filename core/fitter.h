@@ -117,6 +117,7 @@ mf_status mf_fitter_evaluate_traces(mf_fitter *f, int n_points, const double *po
 typedef struct fit_work {
     long lanes;      /* capacity in lanes */
     size_t acc_size; /* bytes of one online accumulator */
+    bool traces;     /* store holds room for the outputs' traces */
     double **store;  /* per output: lanes x n_steps (trace fitter, refine) */
     double *acc;     /* online accumulators */
     double *lane_err;
@@ -233,8 +234,9 @@ mf_status mf_fitter_compile(const mf_fitter *f, int n_init, const char *const *n
 void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *points,
                              double *cols, const double **values);
 
-/* Grows the work buffers to `lanes` lanes. */
-mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, mf_error *err);
+/* Grows the work buffers to `lanes` lanes (with room for the outputs'
+ * traces when `traces` or for the trace fitter). */
+mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err);
 
 /* --- fitter_quad.c ------------------------------------------------------ */
 

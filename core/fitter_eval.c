@@ -190,7 +190,7 @@ mf_status mf_fitter_evaluate_traces(mf_fitter *f, int n_points, const double *po
     if (!f->metrics)
         return mf_error_set(err, MF_ERR_INVALID, "the fit has no metrics yet");
     long lanes = (long)n_points * f->n_traces;
-    mf_status rc = mf_fitter_work_reserve(f, lanes, err);
+    mf_status rc = mf_fitter_work_reserve(f, lanes, want_traces, err);
     if (rc != MF_OK)
         return rc;
     eval_bufs b;

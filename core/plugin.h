@@ -27,7 +27,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The ABI 1.0 sizes: the smallest descriptor and option entry accepted. */
+/* The ABI 1.0 sizes: the smallest descriptor and option entry accepted.
+ * When a minor version appends fields, freeze these at the 1.0 layout
+ * (offsetof the end of metric_online_finish / help), so 1.0 plugins keep
+ * loading. */
 #define MF_PLUGIN_SIZE_1_0      sizeof(mf_plugin)
 #define MF_OPTION_SPEC_SIZE_1_0 sizeof(mf_option_spec)
 

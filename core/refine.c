@@ -258,14 +258,19 @@ static void covariance(const refine_ctx *c, gsl_multifit_nlinear_workspace *w, d
     gsl_matrix_free(cu);
 }
 
+static double cost(gsl_multifit_nlinear_workspace *w)
+{
+    double ss;
+    gsl_blas_ddot(gsl_multifit_nlinear_residual(w), gsl_multifit_nlinear_residual(w), &ss);
+    return ss;
+}
+
 static int report(refine_ctx *c, gsl_multifit_nlinear_workspace *w, int iter, int max_iter,
                   mf_fit_callback cb, void *user)
 {
     if (!cb)
         return 0;
-    double ss, x[64];
-    const gsl_vector *r = gsl_multifit_nlinear_residual(w);
-    gsl_blas_ddot(r, r, &ss);
+    double ss = cost(w), x[64];
     const gsl_vector *u = gsl_multifit_nlinear_position(w);
     double *xp = c->d <= 64 ? x : malloc((size_t)c->d * sizeof *xp);
     if (!xp)
@@ -278,10 +283,15 @@ static int report(refine_ctx *c, gsl_multifit_nlinear_workspace *w, int iter, in
     return stop;
 }
 
-/* GSL's gsl_multifit_nlinear_driver, with the user's callback able to stop. */
+/* GSL's gsl_multifit_nlinear_driver, with the user's callback able to stop
+ * and one more test: the error has stopped falling (by 1e-8 relative over
+ * three steps), which finite-difference Jacobians reach before the x and
+ * gradient tests in a flat valley. */
 static mf_status iterate(refine_ctx *c, gsl_multifit_nlinear_workspace *w, int max_iter,
                          mf_fit_callback cb, void *user, mf_error *err)
 {
+    double last = cost(w);
+    int stall = 0;
     for (int iter = 0; iter < max_iter; iter++) {
         int st = gsl_multifit_nlinear_iterate(w);
         if (c->status != MF_OK)
@@ -296,7 +306,12 @@ static mf_status iterate(refine_ctx *c, gsl_multifit_nlinear_workspace *w, int m
             return MF_OK;
         }
         int info;
-        if (gsl_multifit_nlinear_test(1e-10, 1e-10, 0.0, &info, w) == GSL_SUCCESS)
+        if (gsl_multifit_nlinear_test(1e-8, 1e-8, 0.0, &info, w) == GSL_SUCCESS)
+            return MF_OK;
+        double now = cost(w);
+        stall = last - now <= 1e-8 * now ? stall + 1 : 0;
+        last = now;
+        if (stall >= 3)
             return MF_OK;
     }
     mf_log(c->f->ctx, MF_LOG_INFO, "refine: stopped after %d iterations without converging",

@@ -20,11 +20,6 @@ typedef struct row_view {
     size_t row;
 } row_view;
 
-static void array_free_fn(void *p)
-{
-    mf_array_free(p);
-}
-
 mf_lua_array *mf_lua_push_array(lua_State *L, mf_array *a, const double dim[7])
 {
     mf_lua_array *u = lua_newuserdatauv(L, sizeof *u, 0);
@@ -379,8 +374,11 @@ static void push_unit_name(lua_State *L, const double dim[7])
 static int a_index(lua_State *L)
 {
     mf_lua_array *u = luaL_checkudata(L, 1, MF_LUA_ARRAY);
-    if (lua_isinteger(L, 2)) {
-        lua_Integer i = lua_tointeger(L, 2);
+    int is_index = 0; /* a number with an integer value, 2.0 too */
+    lua_Integer i = 0;
+    if (lua_type(L, 2) == LUA_TNUMBER)
+        i = lua_tointegerx(L, 2, &is_index);
+    if (is_index) {
         if (i < 1 || (size_t)i > mf_array_rows(u->a)) {
             lua_pushnil(L);
             return 1;
@@ -420,7 +418,7 @@ static int a_len(lua_State *L)
 static int a_gc(lua_State *L)
 {
     mf_lua_array *u = luaL_checkudata(L, 1, MF_LUA_ARRAY);
-    array_free_fn(u->a);
+    mf_array_free(u->a);
     u->a = NULL;
     return 0;
 }
@@ -590,8 +588,11 @@ static int r_index(lua_State *L)
 {
     row_view *v;
     mf_lua_array *u = row_parent(L, 1, &v);
-    if (lua_isinteger(L, 2)) {
-        lua_Integer j = lua_tointeger(L, 2);
+    int is_index = 0; /* a number with an integer value, 2.0 too */
+    lua_Integer j = 0;
+    if (lua_type(L, 2) == LUA_TNUMBER)
+        j = lua_tointegerx(L, 2, &is_index);
+    if (is_index) {
         if (j < 1 || (size_t)j > mf_array_cols(u->a))
             lua_pushnil(L);
         else
@@ -633,86 +634,6 @@ static int r_tostring(lua_State *L)
     size_t cols = mf_array_cols(u->a);
     push_array_text(L, mf_array_cdata(u->a) + v->row * cols, 1, cols, u->dim);
     return 1;
-}
-
-/* ---- spike trains ------------------------------------------------------------ */
-
-void mf_lua_push_spike_trains(lua_State *L, const mf_spike_trains *s)
-{
-    int n = mf_spike_trains_count(s);
-    lua_createtable(L, n, 0);
-    for (int i = 0; i < n; i++) {
-        int len = mf_spike_trains_len(s, i);
-        const double *t = mf_spike_trains_times(s, i);
-        lua_createtable(L, len, 0);
-        for (int k = 0; k < len; k++) {
-            mf_quantity q = {t[k], {0, 0, 1, 0, 0, 0, 0}};
-            mf_lua_push_quantity(L, q);
-            lua_rawseti(L, -2, k + 1);
-        }
-        lua_rawseti(L, -2, i + 1);
-    }
-}
-
-static void spike_trains_free_fn(void *p)
-{
-    mf_spike_trains_free(p);
-}
-
-/* Train i (stack slot `train`) into times[]: a table of times or an array. */
-static int train_times(lua_State *L, int train, int i, const char *what, double **times)
-{
-    static const mf_quantity second = {1.0, {0, 0, 1, 0, 0, 0, 0}};
-    if (lua_type(L, train) != LUA_TTABLE) {
-        mf_lua_array *u = mf_lua_check_array(L, train, what);
-        if (!mf_lua_same_dim(u->dim, second.dim) && !mf_lua_same_dim(u->dim, no_dim))
-            luaL_error(L, "%s: train %d must hold times", what, i + 1);
-        size_t n = mf_array_rows(u->a) * mf_array_cols(u->a);
-        *times = lua_newuserdatauv(L, (n ? n : 1) * sizeof(double), 0);
-        if (n)
-            memcpy(*times, mf_array_cdata(u->a), n * sizeof(double));
-        return (int)n;
-    }
-    int n = (int)lua_rawlen(L, train);
-    *times = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(double), 0);
-    for (int k = 0; k < n; k++) {
-        lua_rawgeti(L, train, k + 1);
-        char name[160];
-        snprintf(name, sizeof name, "%s: spike %d of train %d", what, k + 1, i + 1);
-        (*times)[k] = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1)
-                                                     : mf_lua_check_si(L, -1, name, second);
-        lua_pop(L, 1);
-    }
-    return n;
-}
-
-mf_spike_trains *mf_lua_check_spike_trains(lua_State *L, int idx, const char *what)
-{
-    idx = lua_absindex(L, idx);
-    luaL_checktype(L, idx, LUA_TTABLE);
-    int n = (int)lua_rawlen(L, idx);
-    /* Scratch memory as userdata: the collector frees it even on error. */
-    int *lens = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(int), 0);
-    const double **times = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(double *), 0);
-    int keep = lua_gettop(L); /* the per-train buffers go above, kept till the end */
-    for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, idx, i + 1);
-        double *t;
-        lens[i] = train_times(L, lua_gettop(L), i, what, &t);
-        times[i] = t;
-        lua_remove(L, -2); /* keep the buffer, drop the train */
-    }
-    void **slot = mf_lua_box(L, spike_trains_free_fn);
-    mf_spike_trains *s = NULL;
-    mf_error err;
-    mf_status st = mf_spike_trains_new_from(n, lens, times, &s, &err);
-    *slot = s;
-    if (st != MF_OK)
-        mf_lua_raise(L, &err);
-    /* Leave only the box above the caller's values. */
-    lua_replace(L, keep - 1);
-    lua_settop(L, keep - 1);
-    return s;
 }
 
 /* ---- module functions ---------------------------------------------------- */

@@ -55,6 +55,7 @@ char *mf_lua_clean_message(const char *message, char *buf, size_t n);
 /* The openers: each adds its part to the module table on the stack top. */
 void mf_lua_open_quantity(lua_State *L);
 void mf_lua_open_array(lua_State *L);
+void mf_lua_open_spikes(lua_State *L);
 void mf_lua_open_data(lua_State *L);
 void mf_lua_open_plugins(lua_State *L);
 void mf_lua_open_simulate(lua_State *L);
@@ -135,7 +136,7 @@ mf_lua_array *mf_lua_check_array(lua_State *L, int idx, const char *what);
  * least one an array: element-wise, with unit checks; pushes the result. */
 int mf_lua_array_arith(lua_State *L, char op);
 
-/* ---- spike trains (lua_array.c) ----------------------------------------- */
+/* ---- spike trains (lua_spikes.c) ----------------------------------------- */
 
 /* Pushes spike trains as a Lua list (one entry a train) of lists of time
  * quantities. */

@@ -13,6 +13,7 @@ static int open_module(lua_State *L)
     lua_newtable(L);
     mf_lua_open_quantity(L);
     mf_lua_open_array(L);
+    mf_lua_open_spikes(L);
     mf_lua_open_data(L);
     mf_lua_open_plugins(L);
     mf_lua_open_simulate(L);

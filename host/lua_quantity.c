@@ -175,8 +175,11 @@ static int q_pow(lua_State *L)
         luaL_error(L, "an exponent must be a plain number, not %s",
                    describe(power, d, sizeof d));
     }
-    for (int i = 0; i < NDIM; i++)
+    for (int i = 0; i < NDIM; i++) {
         base.dim[i] *= power.value;
+        if (!isfinite(base.dim[i]))
+            luaL_error(L, "the exponent %f makes the unit's powers infinite", power.value);
+    }
     base.value = pow(base.value, power.value);
     mf_lua_push_quantity(L, base);
     return 1;

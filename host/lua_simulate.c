@@ -65,6 +65,16 @@ static const char *text_or_quantity(lua_State *L, int idx, char *buf, size_t n,
     return buf;
 }
 
+/* The key of a name = value table being traversed (a string: converting a
+ * number key in place would break lua_next). */
+static const char *key_name(lua_State *L)
+{
+    if (lua_type(L, -2) != LUA_TSTRING)
+        luaL_error(L, "mf.simulate: expected name = value entries, found a %s key",
+                   luaL_typename(L, -2));
+    return lua_tostring(L, -2);
+}
+
 static void set_constants(lua_State *L, int t, mf_sim *s)
 {
     if (mf_lua_field(L, t, "constants") == LUA_TNIL)
@@ -73,7 +83,7 @@ static void set_constants(lua_State *L, int t, mf_sim *s)
     int c = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, c)) {
-        const char *name = luaL_checkstring(L, -2);
+        const char *name = key_name(L);
         char what[96];
         snprintf(what, sizeof what, "mf.simulate: constants.%s", name);
         mf_error err;
@@ -90,7 +100,7 @@ static void set_inputs(lua_State *L, int t, mf_sim *s)
     int c = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, c)) {
-        const char *name = luaL_checkstring(L, -2);
+        const char *name = key_name(L);
         char what[96];
         snprintf(what, sizeof what, "mf.simulate: input.%s", name);
         mf_lua_array *a = mf_lua_check_array(L, -1, what);
@@ -113,7 +123,7 @@ static void set_inits(lua_State *L, int t, mf_sim *s)
     int c = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, c)) {
-        const char *name = luaL_checkstring(L, -2);
+        const char *name = key_name(L);
         char what[96], expr[EXPR_MAX];
         snprintf(what, sizeof what, "mf.simulate: param_init.%s", name);
         const char *value = text_or_quantity(L, -1, expr, sizeof expr, what);
@@ -130,9 +140,12 @@ static int param_values(lua_State *L, int v, const char *model, const char *name
 {
     mf_quantity unit = {1.0, {0}};
     mf_error err;
-    check(L, mf_model_variable_dim(model, name, unit.dim, &err), &err);
     char what[96];
     snprintf(what, sizeof what, "mf.simulate: params.%s", name);
+    mf_status st = mf_model_variable_dim(model, name, unit.dim, &err);
+    if (st == MF_ERR_NAME)
+        luaL_error(L, "%s: the model has no parameter '%s'", what, name);
+    check(L, st, &err);
     if (lua_type(L, v) != LUA_TTABLE && !mf_lua_test_array(L, v)) {
         *out = lua_newuserdatauv(L, sizeof(double), 0);
         (*out)[0] = mf_lua_check_si(L, v, what, unit);
@@ -161,7 +174,7 @@ static void set_params(lua_State *L, int t, mf_sim *s, const char *model)
     int c = lua_gettop(L);
     lua_pushnil(L);
     while (lua_next(L, c)) {
-        const char *name = luaL_checkstring(L, -2);
+        const char *name = key_name(L);
         double *values;
         int n = param_values(L, lua_gettop(L), model, name, &values);
         mf_error err;

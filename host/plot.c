@@ -106,9 +106,15 @@ static double nice_step(double span, int want)
 
 static void format_tick(double v, double step, char *buf, size_t n)
 {
-    int decimals = (int)fmax(0.0, -floor(log10(step) + 1e-9));
     if (fabs(v) < step * 1e-9)
         v = 0.0; /* no "-0" */
+    if (fabs(v) >= 1e6 || step < 1e-4) {
+        /* Far from 1: an exponent, with the digits that tell ticks apart. */
+        int digits = (int)fmax(1.0, fmin(15.0, log10(fabs(v) / step) + 2));
+        snprintf(buf, n, "%.*g", v == 0 ? 1 : digits, v);
+        return;
+    }
+    int decimals = (int)fmax(0.0, -floor(log10(step) + 1e-9));
     snprintf(buf, n, "%.*f", decimals, v);
 }
 
@@ -386,10 +392,11 @@ static void log_ticks(cairo_t *cr, const frame *f, const axis *a)
     for (int d = (int)floor(a->lo); d <= last; d++) {
         for (int m = 1; m <= 9; m++) {
             double v = d + log10((double)m);
-            if (v < a->lo - 1e-9 || v > a->hi + 1e-9 || (m > 1 && every > 1))
+            bool major = m == 1 && (d - first) % every == 0;
+            /* Over many decades, only the labelled ones get a tick. */
+            if (v < a->lo - 1e-9 || v > a->hi + 1e-9 || (every > 1 && !major))
                 continue;
             double y = map_y(f, a, v);
-            bool major = m == 1 && (d - first) % every == 0;
             if (major) {
                 set_color(cr, grid);
                 cairo_set_line_width(cr, 0.5);
@@ -482,7 +489,7 @@ static layout make_layout(const mf_plot_traces *p)
     layout l = {0};
     bool traces = (p->targets || p->fitted) && p->n_traces > 0 && p->n_steps > 0;
     l.panels = traces ? (p->n_traces < MAX_PANELS ? p->n_traces : MAX_PANELS) : 0;
-    l.title_h = p->title && p->title[0] ? 34 : 12;
+    l.title_h = p->title && p->title[0] ? 34 : p->n_traces > l.panels && l.panels ? 22 : 12;
     l.panel_h = l.panels <= 3 ? 130 : 100;
     l.gap = 10;
     l.xlabel_h = l.panels ? 36 : 0;
@@ -613,3 +620,22 @@ void mf_plot_release_caches(void)
 {
     cairo_debug_reset_static_data();
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Fontconfig keeps its configuration (parsed from XML on first use) for the
+ * life of the process and frees it only in FcFini, which cairo never calls
+ * and which is unsafe while cairo may still hold fonts. Tell LeakSanitizer
+ * that this one allocation is meant to live until exit. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n";
+}
+
+/* ... and not to list the suppression on stderr, which scripts' tests read. */
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+    return "print_suppressions=0";
+}
+#endif

@@ -1,0 +1,2 @@
+-- expect: modelfit: error: (error object is a table value)
+error({})

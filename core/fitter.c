@@ -110,8 +110,8 @@ static mf_status check_finite(const mf_fitter_spec *s, mf_error *err)
         for (long j = 0; j < (long)o->n_traces * o->n_steps; j++)
             if (!isfinite(o->v[j]))
                 return mf_error_set(err, MF_ERR_NUMERIC,
-                                    "output %s: trace %ld, step %ld (t = %ld*dt) is %s", o->name,
-                                    j / o->n_steps, j % o->n_steps, j % o->n_steps,
+                                    "output %s: trace %ld, step %ld (t = %ld*dt) is %s",
+                                    o->name, j / o->n_steps, j % o->n_steps, j % o->n_steps,
                                     isnan(o->v[j]) ? "NaN" : "infinite");
     }
     return MF_OK;
@@ -130,14 +130,15 @@ static mf_status plan_namespace(mf_fitter *f, mf_error *err)
         return rc;
     f->const_defs = calloc((size_t)s->n_consts + 1, sizeof *f->const_defs);
     f->in_defs = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->in_defs);
+    f->in_output = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->in_output);
     f->tgt_names = calloc((size_t)s->n_outputs + 1, sizeof *f->tgt_names);
-    if (!f->const_defs || !f->in_defs || !f->tgt_names) {
+    if (!f->const_defs || !f->in_defs || !f->in_output || !f->tgt_names) {
         mf_equations_free(eqs);
         return nomem(err);
     }
     for (int i = 0; i < s->n_consts; i++)
-        f->const_defs[i] = (mf_name_def){s->consts[i].name, s->consts[i].q.value,
-                                         dim_of(s->consts[i].q.dim)};
+        f->const_defs[i] =
+            (mf_name_def){s->consts[i].name, s->consts[i].q.value, dim_of(s->consts[i].q.dim)};
     for (int i = 0; i < s->n_inputs; i++)
         f->in_defs[f->n_in_defs++] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
     for (int i = 0; i < s->n_outputs && rc == MF_OK; i++) {
@@ -162,6 +163,7 @@ static mf_status plan_namespace(mf_fitter *f, mf_error *err)
                 rc = nomem(err);
             else {
                 snprintf(name, len, "%s_target", o->name);
+                f->in_output[f->n_in_defs] = i;
                 f->in_defs[f->n_in_defs++] = (mf_name_def){name, 0, o->dim};
             }
         }
@@ -179,8 +181,9 @@ static mf_status plan_namespace(mf_fitter *f, mf_error *err)
     return rc;
 }
 
-mf_status mf_fitter_compile(const mf_fitter *f, int n_init, const char *const *names,
-                            const char *const *values, mf_model **out, mf_error *err)
+mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_init,
+                            const char *const *names, const char *const *values, mf_model **out,
+                            mf_error *err)
 {
     const mf_fitter_spec *s = f->spec;
     int n = s->n_inits + n_init;
@@ -206,7 +209,7 @@ mf_status mf_fitter_compile(const mf_fitter *f, int n_init, const char *const *n
         iv[k++] = values[j];
     }
     mf_model_spec ms = {
-        .equations = s->model,
+        .equations = equations ? equations : s->model,
         .source = s->source,
         .constants = f->const_defs,
         .n_constants = s->n_consts,
@@ -251,10 +254,11 @@ static mf_status check_inputs_used(const mf_fitter *f, mf_error *err)
 {
     for (int i = 0; i < f->spec->n_inputs; i++)
         if (!uses_name(f->model, f->spec->inputs[i].name))
-            return mf_error_set(err, MF_ERR_NAME,
-                                "input '%s' is not used by the model (its equations, threshold, "
-                                "reset or refractory)",
-                                f->spec->inputs[i].name);
+            return mf_error_set(
+                err, MF_ERR_NAME,
+                "input '%s' is not used by the model (its equations, threshold, "
+                "reset or refractory)",
+                f->spec->inputs[i].name);
     return MF_OK;
 }
 
@@ -290,7 +294,8 @@ static mf_status find_outputs(mf_fitter *f, mf_error *err)
         f->n_out++;
     }
     if (s->penalty) {
-        mf_status rc = mf_fit_probe_find(f->model, s->penalty, &f->penalty, &f->penalty_dim, err);
+        mf_status rc =
+            mf_fit_probe_find(f->model, s->penalty, &f->penalty, &f->penalty_dim, err);
         if (rc != MF_OK) {
             mf_error_prefix(err, "penalty");
             return rc;
@@ -341,12 +346,9 @@ static mf_status lay_out_series(mf_fitter *f, mf_error *err)
         const double *src;
         if (i < s->n_inputs)
             src = s->inputs[i].v;
-        else if (i < f->n_in_defs) {
-            char name[256];
-            snprintf(name, sizeof name, "%s", f->in_defs[i].name);
-            name[strlen(name) - strlen("_target")] = '\0';
-            src = output_target(s, name);
-        } else
+        else if (i < f->n_in_defs)
+            src = s->outputs[f->in_output[i]].v;
+        else
             src = output_target(s, f->tgt_names[i - f->n_in_defs]);
         f->series[i] = src && !pad ? src : own_series(f, src);
         if (!f->series[i])
@@ -368,7 +370,7 @@ static mf_status build(mf_fitter *f, mf_error *err)
     if (rc == MF_OK)
         rc = plan_namespace(f, err);
     if (rc == MF_OK)
-        rc = mf_fitter_compile(f, 0, NULL, NULL, &f->model, err);
+        rc = mf_fitter_compile(f, NULL, 0, NULL, NULL, &f->model, err);
     if (rc == MF_OK)
         rc = check_inputs_used(f, err);
     if (rc == MF_OK)
@@ -451,6 +453,7 @@ void mf_fitter_free(mf_fitter *f)
     for (int i = f->spec ? f->spec->n_inputs : 0; i < f->n_in_defs; i++)
         free((char *)f->in_defs[i].name);
     free(f->in_defs);
+    free(f->in_output);
     free(f->stand_in);
     free(f->tgt_names);
     free(f->const_defs);
@@ -460,8 +463,8 @@ void mf_fitter_free(mf_fitter *f)
 
 /* --- shared helpers ---------------------------------------------------------------- */
 
-void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *points, double *cols,
-                             const double **values)
+void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *points,
+                             double *cols, const double **values)
 {
     for (int v = 0; v < f->model->n_var; v++)
         values[v] = NULL;

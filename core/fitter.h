@@ -10,7 +10,8 @@
  *   fitter_generate.c  traces or spikes for given parameters
  *   fitter_print.c     the "text" and "progress" callbacks
  *   fitter_quad.c      reading a metric's per-step weights (refine, raw errors)
- *   refine.c           GSL least-squares finish */
+ *   refine.c           GSL least-squares finish
+ *   refine_sens.c      forward sensitivity equations (refine's exact gradients) */
 #ifndef MF_CORE_FITTER_H
 #define MF_CORE_FITTER_H
 
@@ -104,9 +105,8 @@ typedef struct fit_history {
 typedef mf_status (*mf_fit_evaluate_fn)(mf_fitter *f, int n_points, const double *points,
                                         double iteration, double *errors, double *norm,
                                         double *raw, mf_error *err);
-mf_status mf_fitter_evaluate(mf_fitter *f, int n_points, const double *points,
-                             double iteration, double *errors, double *norm, double *raw,
-                             mf_error *err);
+mf_status mf_fitter_evaluate(mf_fitter *f, int n_points, const double *points, double iteration,
+                             double *errors, double *norm, double *raw, mf_error *err);
 
 /* The same, optionally keeping the outputs' traces in work.store (refine). */
 mf_status mf_fitter_evaluate_traces(mf_fitter *f, int n_points, const double *points,
@@ -121,8 +121,8 @@ typedef struct fit_work {
     double **store;  /* per output: lanes x n_steps (trace fitter, refine) */
     double *acc;     /* online accumulators */
     double *lane_err;
-    double *final;   /* the penalty per lane */
-    uint32_t *trace; /* lane -> trace */
+    double *final;       /* the penalty per lane */
+    uint32_t *trace;     /* lane -> trace */
     const double **rows; /* lane -> its stored trace */
 } fit_work;
 
@@ -143,6 +143,7 @@ struct mf_fitter {
      * variable outputs, or one stand-in when there is none, since only
      * outputs define `iteration`. */
     mf_name_def *in_defs;
+    int *in_output; /* per in_def past the spec's inputs: its output */
     int n_in_defs;
     const char **tgt_names;
     int n_tgt_names;
@@ -192,8 +193,8 @@ typedef struct fit_run {
     mf_engine *e;
     int n_traces;
     long n_rows;
-    long n_data;  /* steps of the data (stored, streamed) */
-    long n_sim;   /* steps simulated (n_data or n_data + 1) */
+    long n_data; /* steps of the data (stored, streamed) */
+    long n_sim;  /* steps simulated (n_data or n_data + 1) */
     double dt;
     const double *const *series; /* the model's series, n_traces x n_sim */
     const double *const *values; /* per model variable: NULL or n_rows values */
@@ -224,10 +225,12 @@ mf_status mf_fit_probe_find(const mf_model *m, const char *name, fit_probe *p, m
 
 /* --- fitter.c ----------------------------------------------------------- */
 
-/* Compiles spec's model with extra param_init entries (for generate). The
- * fitter's series layout is kept: the same inputs and targets. */
-mf_status mf_fitter_compile(const mf_fitter *f, int n_init, const char *const *names,
-                            const char *const *values, mf_model **out, mf_error *err);
+/* Compiles the spec's model (or `equations` instead of its text) with
+ * extra param_init entries (for generate and the sensitivity equations).
+ * The fitter's series layout is kept: the same inputs and targets. */
+mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_init,
+                            const char *const *names, const char *const *values, mf_model **out,
+                            mf_error *err);
 
 /* The parameter values as engine rows: values[param_var[p]] = column p of
  * points (copied into cols, n_params x n_points). values has n_var entries. */
@@ -243,8 +246,28 @@ mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error
 /* Reads a trace metric's per-step coefficients through its online form:
  * error(lane) = sum_s coef[s] * (model_s - target_s)^2. Sets *coef NULL
  * (not an error) when the metric has no online form or is not such a sum. */
-mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef,
-                              double *coef_sum, mf_error *err);
+mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef, double *coef_sum,
+                              mf_error *err);
+
+/* --- refine_sens.c ------------------------------------------------------ */
+
+/* The model with its sensitivity equations, and what one run of it
+ * records: probe k < n_out is output k, probe n_out*(1 + j) + o is
+ * S_<output o>_<parameter j>; store[k] holds n_traces x n_steps values. */
+typedef struct fit_sens {
+    mf_model *m;
+    mf_engine *e;
+    int *param_var; /* the fitted parameters in m */
+    fit_probe *probes;
+    double **store;
+    int n_probes;
+} fit_sens;
+
+mf_status mf_fit_sens_new(const mf_fitter *f, fit_sens **out, mf_error *err);
+void mf_fit_sens_free(fit_sens *s);
+/* Simulates the parameters x (n_params values) against every trace. */
+mf_status mf_fit_sens_run(const mf_fitter *f, fit_sens *s, const double *x, double iteration,
+                          mf_error *err);
 
 /* --- fitter_results.c --------------------------------------------------- */
 

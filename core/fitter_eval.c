@@ -205,9 +205,8 @@ mf_status mf_fitter_evaluate_traces(mf_fitter *f, int n_points, const double *po
     return rc;
 }
 
-mf_status mf_fitter_evaluate(mf_fitter *f, int n_points, const double *points,
-                             double iteration, double *errors, double *norm, double *raw,
-                             mf_error *err)
+mf_status mf_fitter_evaluate(mf_fitter *f, int n_points, const double *points, double iteration,
+                             double *errors, double *norm, double *raw, mf_error *err)
 {
     return mf_fitter_evaluate_traces(f, n_points, points, iteration, false, errors, norm, raw,
                                      err);

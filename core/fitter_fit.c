@@ -88,7 +88,8 @@ static mf_status check_fixed(const mf_fitter *f, const mf_optimizer *opt,
                                 "the metric of output '%s' cannot change between fits (it was "
                                 "'%s', now another '%s' instance): pass restart to start over "
                                 "with another",
-                                mf_fitter_output_name(f, i), mf_metric_name(f->metrics[i].metric),
+                                mf_fitter_output_name(f, i),
+                                mf_metric_name(f->metrics[i].metric),
                                 mf_metric_name(metrics[i]));
     for (int p = 0; plo && p < f->n_params; p++)
         if (plo[p] != f->lo[p] || phi[p] != f->hi[p])
@@ -164,10 +165,11 @@ static mf_status check_metric(const mf_fitter *f, const fit_metric *all, int i, 
                             mf_metric_name(m));
     for (int j = 0; j < i; j++)
         if (all[j].metric == m)
-            return mf_error_set(err, MF_ERR_INVALID,
-                                "outputs '%s' and '%s' are given the same metric instance: give "
-                                "each output its own (a metric holds its output's targets)",
-                                mf_fitter_output_name(f, j), out);
+            return mf_error_set(
+                err, MF_ERR_INVALID,
+                "outputs '%s' and '%s' are given the same metric instance: give "
+                "each output its own (a metric holds its output's targets)",
+                mf_fitter_output_name(f, j), out);
     return MF_OK;
 }
 
@@ -175,9 +177,9 @@ static mf_status prepare_metric(const mf_fitter *f, fit_metric *fm, int i, mf_er
 {
     mf_status rc;
     if (f->kind == MF_FITTER_SPIKES)
-        rc = mf_metric_prepare_spikes(fm->metric, f->dt, (uint32_t)f->n_traces,
-                                      (uint32_t)f->n_steps, (const double *const *)f->spec->trains,
-                                      f->spec->train_len, err);
+        rc = mf_metric_prepare_spikes(
+            fm->metric, f->dt, (uint32_t)f->n_traces, (uint32_t)f->n_steps,
+            (const double *const *)f->spec->trains, f->spec->train_len, err);
     else
         rc = mf_metric_prepare_traces(fm->metric, f->dt, (uint32_t)f->n_traces,
                                       (uint32_t)f->n_steps, f->out[i].target, err);
@@ -206,12 +208,13 @@ static mf_status check_units(const mf_fitter *f, const fit_metric *m, int n, mf_
     char a[64], b[64];
     for (int i = 1; i < n; i++)
         if (!mf_dim_eq(m[i].norm_dim, m[0].norm_dim))
-            return mf_error_set(err, MF_ERR_UNITS,
-                                "the errors of outputs '%s' (%s) and '%s' (%s) have different "
-                                "units and cannot be added: give one a normalization in its "
-                                "unit (e.g. normalization = 1*mV)",
-                                mf_fitter_output_name(f, 0), mf_dim_format(m[0].norm_dim, a, 64),
-                                mf_fitter_output_name(f, i), mf_dim_format(m[i].norm_dim, b, 64));
+            return mf_error_set(
+                err, MF_ERR_UNITS,
+                "the errors of outputs '%s' (%s) and '%s' (%s) have different "
+                "units and cannot be added: give one a normalization in its "
+                "unit (e.g. normalization = 1*mV)",
+                mf_fitter_output_name(f, 0), mf_dim_format(m[0].norm_dim, a, 64),
+                mf_fitter_output_name(f, i), mf_dim_format(m[i].norm_dim, b, 64));
     if (f->has_penalty && !mf_dim_eq(f->penalty_dim, m[0].norm_dim))
         return mf_error_set(err, MF_ERR_UNITS,
                             "the penalty '%s' has unit %s but the error has unit %s: they must "
@@ -284,8 +287,8 @@ static void stop(mf_fitter *f, const char *why)
     mf_log(f->ctx, MF_LOG_INFO, "fit stopped: %s", why);
 }
 
-static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callback cb, void *user,
-                           round_bufs *b, bool *done, mf_error *err)
+static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callback cb,
+                           void *user, round_bufs *b, bool *done, mf_error *err)
 {
     int n = f->n_samples;
     mf_status rc = mf_optimizer_ask(f->opt, (uint32_t)n, b->points, err);
@@ -296,7 +299,8 @@ static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callbac
     }
     if (rc != MF_OK)
         return rc;
-    rc = f->evaluate(f, n, b->points, (double)f->next_iteration, b->errors, b->norm, b->raw, err);
+    rc = f->evaluate(f, n, b->points, (double)f->next_iteration, b->errors, b->norm, b->raw,
+                     err);
     if (rc != MF_OK) {
         /* Keep the optimizer's ask/tell pairs intact so the fit can go on. */
         for (int i = 0; i < n; i++)
@@ -313,8 +317,8 @@ static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callbac
     update_best(f, f->hist.n - n);
     f->last_iteration = f->next_iteration++;
     f->rounds++;
-    const double *best = f->best >= 0 ? f->hist.points + (size_t)f->best * (size_t)f->n_params
-                                      : NULL;
+    const double *best =
+        f->best >= 0 ? f->hist.points + (size_t)f->best * (size_t)f->n_params : NULL;
     double best_error = f->best >= 0 ? f->hist.errors[f->best] : NAN;
     if (cb && cb(user, f, index, n_rounds, best, best_error, n, b->points, b->errors)) {
         char why[64];
@@ -406,8 +410,7 @@ static mf_status start_optimizer(mf_fitter *f, const fit_plan *p, mf_error *err)
         return nomem(err);
     for (int i = 0; i < f->n_params; i++)
         names[i] = mf_fitter_param_name(f, i);
-    mf_status rc =
-        mf_optimizer_start(p->opt, (uint32_t)f->n_params, names, p->lo, p->hi, err);
+    mf_status rc = mf_optimizer_start(p->opt, (uint32_t)f->n_params, names, p->lo, p->hi, err);
     free(names);
     return rc;
 }

@@ -40,7 +40,7 @@ static mf_status setup_model(mf_fitter *f, gen *g, int n_init, const char *const
         return MF_OK;
     if (!names || !values)
         return mf_error_set(err, MF_ERR_INVALID, "param_init needs names and values");
-    mf_status rc = mf_fitter_compile(f, n_init, names, values, &g->own_model, err);
+    mf_status rc = mf_fitter_compile(f, NULL, n_init, names, values, &g->own_model, err);
     if (rc != MF_OK)
         return rc;
     mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0};
@@ -98,14 +98,16 @@ static mf_status check_args(const mf_fitter *f, const double *params, int n_vars
                             const char *const *vars, mf_array **traces, mf_error *err)
 {
     if (n_vars < 0 || (n_vars > 0 && (!vars || !traces)))
-        return mf_error_set(err, MF_ERR_INVALID, "generate: give the variables and room for "
-                                                 "their traces");
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "generate: give the variables and room for "
+                            "their traces");
     if (!params && f->best < 0)
         return mf_error_set(err, MF_ERR_INVALID,
                             "generate: no parameters given and no best parameters yet");
     for (int p = 0; params && p < f->n_params; p++)
         if (!isfinite(params[p]))
-            return mf_error_set(err, MF_ERR_NUMERIC, "generate: the value of '%s' is not finite",
+            return mf_error_set(err, MF_ERR_NUMERIC,
+                                "generate: the value of '%s' is not finite",
                                 mf_fitter_param_name(f, p));
     return MF_OK;
 }

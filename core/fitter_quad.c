@@ -18,8 +18,8 @@ static bool near(double a, double b)
     return fabs(a - b) <= 1e-9 * (fabs(a) + fabs(b)) + 1e-300;
 }
 
-mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef,
-                              double *coef_sum, mf_error *err)
+mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef, double *coef_sum,
+                              mf_error *err)
 {
     *coef = NULL;
     *coef_sum = 0;
@@ -33,7 +33,10 @@ mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef,
     double *e = malloc(lanes * sizeof *e);
     double *c = malloc(n * sizeof *c);
     if (!acc || !trace || !e || !c) {
-        free(acc), free(trace), free(e), free(c);
+        free(acc);
+        free(trace);
+        free(e);
+        free(c);
         return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
     }
     static const double model[3] = {1, 2, 3}, target[3] = {0, 0, 2};
@@ -49,8 +52,8 @@ mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef,
     double sum = 0;
     for (size_t s = 0; quadratic && s < n; s++) {
         c[s] = e[s];
-        quadratic = isfinite(c[s]) && c[s] >= 0 && near(e[n + s], 4 * c[s]) &&
-                    near(e[2 * n + s], c[s]);
+        quadratic =
+            isfinite(c[s]) && c[s] >= 0 && near(e[n + s], 4 * c[s]) && near(e[2 * n + s], c[s]);
         sum += c[s];
     }
     quadratic = quadratic && near(e[3 * n], sum) && sum > 0;

@@ -33,12 +33,9 @@ static double at_lookup(void *p, const mf_expr *name)
     long k = x->c->k0 + x->j;
     long trace = (x->c->first_lane + x->l) % r->n_traces;
     switch (name->sym_kind) {
-    case MF_SYM_TIME:
-        return (double)k * r->dt;
-    case MF_SYM_DT:
-        return r->dt;
-    case MF_SYM_INPUT:
-        return r->series[name->sym_index][trace * r->n_sim + k];
+    case MF_SYM_TIME: return (double)k * r->dt;
+    case MF_SYM_DT: return r->dt;
+    case MF_SYM_INPUT: return r->series[name->sym_index][trace * r->n_sim + k];
     case MF_SYM_EXTRA:
         if (name->sym_index < m->n_targets)
             return r->series[m->n_inputs + name->sym_index][trace * r->n_sim + k];
@@ -160,7 +157,8 @@ mf_status mf_fit_probe_find(const mf_model *m, const char *name, fit_probe *p, m
         *dim = q->dim;
         return MF_OK;
     }
-    return mf_error_set(err, MF_ERR_NAME, "'%s' is not a variable or subexpression of the model",
+    return mf_error_set(err, MF_ERR_NAME,
+                        "'%s' is not a variable or subexpression of the model",
                         name ? name : "(null)");
 }
 

@@ -198,9 +198,10 @@ static mf_status set_series(fit_series **arr, int *n, const char *what, const ch
     if (rc != MF_OK)
         return rc;
     if (n_traces < 1 || n_steps < 1 || !values)
-        return mf_error_set(err, MF_ERR_INVALID,
-                            "%s %s needs at least one trace of at least one sample (got %d x %ld)",
-                            what, name, n_traces, n_steps);
+        return mf_error_set(
+            err, MF_ERR_INVALID,
+            "%s %s needs at least one trace of at least one sample (got %d x %ld)", what, name,
+            n_traces, n_steps);
     if (unit.value != 1.0) {
         char buf[64];
         return mf_error_set(err, MF_ERR_UNITS,

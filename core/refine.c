@@ -13,7 +13,8 @@
  * Bounds: x = lo + (hi - lo)(1 + sin u)/2 (MINUIT's transform), so the
  * solver works on an unbounded u whose scale is the width of the bounds;
  * forward differences in u give the Jacobian, all parameters' perturbations
- * simulated in one batch (one engine run, all threads). */
+ * simulated in one batch (one engine run, all threads), or with
+ * MF_REFINE_EXACT_GRADIENT the sensitivity equations (refine_sens.c). */
 #include "fitter.h"
 
 #include <gsl/gsl_blas.h>
@@ -25,8 +26,8 @@
 #include <string.h>
 
 enum { DEFAULT_MAX_ITER = 100, REFINE_BLOCK = 8 };
-static const double FD_STEP = 3e-7;   /* in u, whose range is pi */
-static const double EDGE = 1e-6;      /* keeps the start off the bounds */
+static const double FD_STEP = 3e-7;      /* in u, whose range is pi */
+static const double EDGE = 1e-6;         /* keeps the start off the bounds */
 static const double BAD_RESIDUAL = 1e30; /* a diverged simulation */
 
 typedef struct refine_ctx {
@@ -35,10 +36,17 @@ typedef struct refine_ctx {
     size_t n_res;
     long **kept; /* per output: the steps with c_s > 0, n_kept[o] of them */
     long *n_kept;
-    double **w;  /* per output: sqrt(c_s / n_traces) for the kept steps */
+    double **w; /* per output: sqrt(c_s / n_traces) for the kept steps */
     double iteration;
+    /* Residuals are multiplied by this, making the first cost 1: GSL's
+     * gradient test is absolute below a cost of 1, and SI errors are tiny
+     * (1e-22 A^2). Constant factors change neither the optimum nor the
+     * covariance. */
+    double scale;
     double *xs, *errors, *batch, *cache_u, *cache_r;
     bool cached;
+    fit_sens *sens;   /* exact gradients: the model with sensitivity equations */
+    double *jac;      /* with sens: the Jacobian (n_res x d) at cache_u */
     mf_status status; /* the first failure inside a GSL callback */
     mf_error *err;
 } refine_ctx;
@@ -55,10 +63,86 @@ static double to_u(const mf_fitter *f, int p, double x)
     return asin(2 * z - 1);
 }
 
+/* The output residuals of one point from its traces: trace k of output o
+ * at traces[o] + (lane0 + k) * n_steps. Returns the next index in r. */
+static size_t fill_outputs(const refine_ctx *c, double *const *traces, long lane0, double *r)
+{
+    const mf_fitter *f = c->f;
+    size_t j = 0;
+    for (int o = 0; o < f->n_out; o++)
+        for (int k = 0; k < f->n_traces; k++) {
+            const double *model = traces[o] + (size_t)(lane0 + k) * (size_t)f->n_steps;
+            const double *target = f->out[o].target + (size_t)k * (size_t)f->n_steps;
+            for (long q = 0; q < c->n_kept[o]; q++) {
+                long s = c->kept[o][q];
+                double v = c->scale * c->w[o][q] * (model[s] - target[s]);
+                r[j++] = isfinite(v) ? v : BAD_RESIDUAL;
+            }
+        }
+    return j;
+}
+
+/* The penalty's residual sqrt(mean over the point's lanes). */
+static int fill_penalty(refine_ctx *c, long lane0, double *r)
+{
+    const mf_fitter *f = c->f;
+    double sum = 0;
+    for (int k = 0; k < f->n_traces; k++)
+        sum += f->work.final[lane0 + k];
+    double mean = sum / f->n_traces;
+    if (mean < 0) {
+        c->status = mf_error_set(c->err, MF_ERR_NUMERIC,
+                                 "refine: the penalty is negative (%g), so it cannot be a "
+                                 "squared residual",
+                                 mean);
+        return GSL_EFAILED;
+    }
+    *r = isfinite(mean) ? c->scale * sqrt(mean) : BAD_RESIDUAL;
+    return GSL_SUCCESS;
+}
+
+/* d x / d u of the bound transform, from x: (hi - lo) sqrt(z (1 - z)). */
+static double dx_du(const mf_fitter *f, int p, double x)
+{
+    double z = (x - f->lo[p]) / (f->hi[p] - f->lo[p]);
+    return (f->hi[p] - f->lo[p]) * sqrt(z > 0 && z < 1 ? z * (1 - z) : 0);
+}
+
+/* Exact gradients: one run of the sensitivity model gives the residuals
+ * and, in c->jac, their Jacobian in u. */
+static int residuals_exact(refine_ctx *c, double *r)
+{
+    mf_fitter *f = c->f;
+    fit_sens *s = c->sens;
+    mf_status rc = mf_fit_sens_run(f, s, c->xs, c->iteration, c->err);
+    if (rc != MF_OK) {
+        c->status = rc;
+        return GSL_EFAILED;
+    }
+    fill_outputs(c, s->store, 0, r);
+    for (int p = 0; p < c->d; p++) {
+        double scale = dx_du(f, p, c->xs[p]);
+        size_t i = 0;
+        for (int o = 0; o < f->n_out; o++) {
+            const double *S = s->store[f->n_out * (1 + p) + o];
+            for (int k = 0; k < f->n_traces; k++)
+                for (long q = 0; q < c->n_kept[o]; q++, i++) {
+                    double v = c->scale * c->w[o][q] *
+                               S[(size_t)k * (size_t)f->n_steps + (size_t)c->kept[o][q]] *
+                               scale;
+                    c->jac[i * (size_t)c->d + (size_t)p] = isfinite(v) ? v : 0;
+                }
+        }
+    }
+    return GSL_SUCCESS;
+}
+
 /* Residuals of n points (row-major in c->xs) into res (n x n_res). */
 static int residuals(refine_ctx *c, int n, double *res)
 {
     mf_fitter *f = c->f;
+    if (c->sens)
+        return residuals_exact(c, res);
     mf_status rc = mf_fitter_evaluate_traces(f, n, c->xs, c->iteration, true, c->errors, NULL,
                                              NULL, c->err);
     if (rc != MF_OK) {
@@ -67,32 +151,10 @@ static int residuals(refine_ctx *c, int n, double *res)
     }
     for (int i = 0; i < n; i++) {
         double *r = res + (size_t)i * c->n_res;
-        size_t j = 0;
-        for (int o = 0; o < f->n_out; o++)
-            for (int k = 0; k < f->n_traces; k++) {
-                long lane = (long)i * f->n_traces + k;
-                const double *model = f->work.store[o] + (size_t)lane * (size_t)f->n_steps;
-                const double *target = f->out[o].target + (size_t)k * (size_t)f->n_steps;
-                for (long q = 0; q < c->n_kept[o]; q++) {
-                    long s = c->kept[o][q];
-                    double v = c->w[o][q] * (model[s] - target[s]);
-                    r[j++] = isfinite(v) ? v : BAD_RESIDUAL;
-                }
-            }
-        if (f->has_penalty) {
-            double sum = 0;
-            for (int k = 0; k < f->n_traces; k++)
-                sum += f->work.final[(long)i * f->n_traces + k];
-            double mean = sum / f->n_traces;
-            if (mean < 0) {
-                c->status = mf_error_set(c->err, MF_ERR_NUMERIC,
-                                         "refine: the penalty is negative (%g), so it cannot "
-                                         "be a squared residual",
-                                         mean);
-                return GSL_EFAILED;
-            }
-            r[j++] = isfinite(mean) ? sqrt(mean) : BAD_RESIDUAL;
-        }
+        long lane0 = (long)i * f->n_traces;
+        size_t j = fill_outputs(c, f->work.store, lane0, r);
+        if (f->has_penalty && fill_penalty(c, lane0, r + j) != GSL_SUCCESS)
+            return GSL_EFAILED;
     }
     return GSL_SUCCESS;
 }
@@ -133,6 +195,12 @@ static int eval_df(const gsl_vector *u, void *params, gsl_matrix *J)
         if (st != GSL_SUCCESS)
             return st;
     }
+    if (c->sens) {
+        for (size_t i = 0; i < c->n_res; i++)
+            for (int j = 0; j < c->d; j++)
+                gsl_matrix_set(J, i, (size_t)j, c->jac[i * (size_t)c->d + (size_t)j]);
+        return GSL_SUCCESS;
+    }
     double *up = malloc((size_t)c->d * sizeof *up);
     if (!up)
         return GSL_ENOMEM;
@@ -170,6 +238,8 @@ static void ctx_free(refine_ctx *c)
     free(c->batch);
     free(c->cache_u);
     free(c->cache_r);
+    free(c->jac);
+    mf_fit_sens_free(c->sens);
 }
 
 static mf_status check_refinable(const mf_fitter *f, mf_error *err)
@@ -198,6 +268,7 @@ static mf_status ctx_init(refine_ctx *c, mf_fitter *f, double iteration, mf_erro
     c->d = f->n_params;
     c->err = err;
     c->iteration = isnan(iteration) ? 1e9 : iteration;
+    c->scale = 1;
     size_t no = (size_t)f->n_out + 1;
     c->kept = calloc(no, sizeof *c->kept);
     c->w = calloc(no, sizeof *c->w);
@@ -224,10 +295,28 @@ static mf_status ctx_init(refine_ctx *c, mf_fitter *f, double iteration, mf_erro
     c->batch = malloc(d * c->n_res * sizeof *c->batch);
     c->cache_u = malloc(d * sizeof *c->cache_u);
     c->cache_r = malloc(c->n_res * sizeof *c->cache_r);
-    return c->xs && c->errors && c->batch && c->cache_u && c->cache_r ? MF_OK : MF_ERR_NOMEM;
+    c->jac = malloc(c->n_res * d * sizeof *c->jac);
+    return c->xs && c->errors && c->batch && c->cache_u && c->cache_r && c->jac ? MF_OK
+                                                                                : MF_ERR_NOMEM;
 }
 
 /* --- the solve ----------------------------------------------------------------- */
+
+/* The residual scale from the cost at the start. */
+static int set_scale(refine_ctx *c, const gsl_vector *u0)
+{
+    c->scale = 1;
+    set_x(c, 0, u0->data);
+    int st = residuals(c, 1, c->batch);
+    if (st != GSL_SUCCESS)
+        return st;
+    double ss = 0;
+    for (size_t i = 0; i < c->n_res; i++)
+        ss += c->batch[i] * c->batch[i];
+    if (ss > 0 && isfinite(ss))
+        c->scale = 1 / sqrt(ss);
+    return GSL_SUCCESS;
+}
 
 typedef struct solve_out {
     double *params, *error, *covariance;
@@ -277,6 +366,7 @@ static int report(refine_ctx *c, gsl_multifit_nlinear_workspace *w, int iter, in
         return 0;
     for (int p = 0; p < c->d; p++)
         xp[p] = to_x(c->f, p, gsl_vector_get(u, (size_t)p));
+    ss /= c->scale * c->scale;
     int stop = cb(user, c->f, iter, max_iter, xp, ss, 1, xp, &ss);
     if (xp != x)
         free(xp);
@@ -324,8 +414,8 @@ static mf_status solve(refine_ctx *c, const double *start, int max_iter, mf_fit_
 {
     mf_fitter *f = c->f;
     size_t d = (size_t)c->d;
-    gsl_multifit_nlinear_fdf fdf = {.f = eval_f, .df = eval_df, .n = c->n_res, .p = d,
-                                    .params = c};
+    gsl_multifit_nlinear_fdf fdf = {
+        .f = eval_f, .df = eval_df, .n = c->n_res, .p = d, .params = c};
     gsl_multifit_nlinear_parameters prm = gsl_multifit_nlinear_default_parameters();
     prm.trs = gsl_multifit_nlinear_trs_lm;
     gsl_multifit_nlinear_workspace *w =
@@ -338,7 +428,9 @@ static mf_status solve(refine_ctx *c, const double *start, int max_iter, mf_fit_
     }
     for (size_t p = 0; p < d; p++)
         gsl_vector_set(u0, p, to_u(f, (int)p, start[p]));
-    int st = gsl_multifit_nlinear_init(u0, &fdf, w);
+    int st = set_scale(c, u0);
+    if (st == GSL_SUCCESS)
+        st = gsl_multifit_nlinear_init(u0, &fdf, w);
     mf_status rc = c->status != MF_OK ? c->status
                    : st != GSL_SUCCESS
                        ? mf_error_set(err, MF_ERR_NUMERIC, "refine: %s", gsl_strerror(st))
@@ -382,10 +474,6 @@ mf_status mf_fitter_refine(mf_fitter *f, const double *start, int max_iter, unsi
 {
     if (!f || !params)
         return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_refine: no fitter or no params");
-    if (flags & MF_REFINE_EXACT_GRADIENT)
-        return mf_error_set(err, MF_ERR_UNSUPPORTED,
-                            "refine: exact gradients (sensitivity equations) are not built "
-                            "yet; without the flag the Jacobian comes from finite differences");
     mf_status rc = check_refinable(f, err);
     if (rc != MF_OK)
         return rc;
@@ -401,6 +489,8 @@ mf_status mf_fitter_refine(mf_fitter *f, const double *start, int max_iter, unsi
     rc = ctx_init(&c, f, iteration, err) == MF_OK
              ? refine_engine(f, &eng, err)
              : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    if (rc == MF_OK && (flags & MF_REFINE_EXACT_GRADIENT))
+        rc = mf_fit_sens_new(f, &c.sens, err);
     if (rc == MF_OK) {
         f->engine = eng;
         double e;

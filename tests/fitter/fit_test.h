@@ -14,22 +14,22 @@
 #include <cmocka.h>
 
 /* Fails the test with the error's message unless rc is MF_OK. */
-#define FT_OK(expr)                                                                      \
-    do {                                                                                 \
-        mf_error ft_err_;                                                                \
-        memset(&ft_err_, 0, sizeof ft_err_);                                             \
-        mf_error *err = &ft_err_;                                                        \
-        mf_status ft_rc_ = (expr);                                                       \
-        if (ft_rc_ != MF_OK)                                                             \
-            fail_msg("%s -> %d: %s", #expr, (int)ft_rc_, ft_err_.message);               \
+#define FT_OK(expr)                                                                            \
+    do {                                                                                       \
+        mf_error ft_err_;                                                                      \
+        memset(&ft_err_, 0, sizeof ft_err_);                                                   \
+        mf_error *err = &ft_err_;                                                              \
+        mf_status ft_rc_ = (expr);                                                             \
+        if (ft_rc_ != MF_OK)                                                                   \
+            fail_msg("%s -> %d: %s", #expr, (int)ft_rc_, ft_err_.message);                     \
     } while (0)
 
 /* |a - b| <= tol, printing both on failure. */
-#define assert_double_equal(a, b, tol)                                                   \
-    do {                                                                                 \
-        double ft_a_ = (a), ft_b_ = (b), ft_t_ = (tol);                                  \
-        if (!(fabs(ft_a_ - ft_b_) <= ft_t_))                                             \
-            fail_msg("%s = %.17g, %s = %.17g (tolerance %g)", #a, ft_a_, #b, ft_b_, ft_t_); \
+#define assert_double_equal(a, b, tol)                                                         \
+    do {                                                                                       \
+        double ft_a_ = (a), ft_b_ = (b), ft_t_ = (tol);                                        \
+        if (!(fabs(ft_a_ - ft_b_) <= ft_t_))                                                   \
+            fail_msg("%s = %.17g, %s = %.17g (tolerance %g)", #a, ft_a_, #b, ft_b_, ft_t_);    \
     } while (0)
 
 static inline mf_quantity ft_q(const char *text)

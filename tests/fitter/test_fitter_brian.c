@@ -76,9 +76,9 @@ static void tweights_equal_tstart(void **state)
     mf_metric_free(bad);
     FT_OK(mf_metric_new(ctx, "mse", o, &bad, err));
     mf_error e;
-    assert_int_not_equal(mf_fitter_fit(fb, ob, &bad, 1, 1, c_name, c_lo, c_hi, NULL, NULL, false,
-                                       -1, &e),
-                         MF_OK);
+    assert_int_not_equal(
+        mf_fitter_fit(fb, ob, &bad, 1, 1, c_name, c_lo, c_hi, NULL, NULL, false, -1, &e),
+        MF_OK);
     assert_non_null(strstr(e.message, "101"));
     assert_int_equal(mf_fitter_history_size(fb), 0);
     FT_OK(mf_options_set_array(o, "t_weights", w, 100, err));
@@ -91,8 +91,8 @@ static void tweights_equal_tstart(void **state)
     assert_true(fabs(ca - 20 * MV) < 1 * MV);
     /* Round 0's points do not depend on any error: same seed, same points. */
     for (long i = 0; i < 70; i++) {
-        assert_double_equal(mf_fitter_history_point(fa, i)[0], mf_fitter_history_point(fb, i)[0],
-                            0);
+        assert_double_equal(mf_fitter_history_point(fa, i)[0],
+                            mf_fitter_history_point(fb, i)[0], 0);
         double ea = mf_fitter_history_error(fa, i), eb = mf_fitter_history_error(fb, i);
         assert_true(fabs(ea - eb) <= 1e-12 * ea);
         /* The error is the mean of (c - 20 mV)^2 over the second half. */
@@ -189,8 +189,8 @@ static void iteration_counter(void **state)
     mf_optimizer *opt = ft_optimizer(ctx, "random", 3);
     mf_fitter *f = penalty_fitter(ctx, "pen", "pen = iteration*mV**2 : volt**2\n");
     assert_int_equal(mf_fitter_iteration(f), -1);
-#define FIT(restart, start)                                                              \
-    FT_OK(mf_fitter_fit(f, opt, NULL, 2, 1, c_name, pc_lo, pc_hi, NULL, NULL, restart, start, \
+#define FIT(restart, start)                                                                    \
+    FT_OK(mf_fitter_fit(f, opt, NULL, 2, 1, c_name, pc_lo, pc_hi, NULL, NULL, restart, start,  \
                         err))
     FIT(false, -1);
     expect_iterations(f, (const long[]){0, 1}, 2);
@@ -219,7 +219,8 @@ static void changes_need_restart(void **state)
     mf_context *ctx = ft_context(1);
     mf_fitter *f = constant_fitter(ctx, 10);
     mf_optimizer *o1 = ft_optimizer(ctx, "de", 1), *o2 = ft_optimizer(ctx, "random", 1);
-    mf_metric *m1 = ft_metric(ctx, "mse", NULL), *m2 = ft_metric(ctx, "mse", "t_start=1*ms", NULL);
+    mf_metric *m1 = ft_metric(ctx, "mse", NULL),
+              *m2 = ft_metric(ctx, "mse", "t_start=1*ms", NULL);
     mf_metric *gamma = ft_metric(ctx, "gamma", "delta=4*ms", NULL);
     FT_OK(mf_fitter_fit(f, o1, &m1, 2, 1, c_name, c_lo, c_hi, NULL, NULL, false, -1, err));
     double best0, e0;
@@ -229,9 +230,9 @@ static void changes_need_restart(void **state)
         mf_fitter_fit(f, o2, &m1, 2, 0, NULL, NULL, NULL, NULL, NULL, false, -1, &e),
         MF_ERR_INVALID);
     assert_non_null(strstr(e.message, "optimizer"));
-    assert_int_equal(mf_fitter_fit(f, NULL, &m2, 2, 0, NULL, NULL, NULL, NULL, NULL, false, -1,
-                                   &e),
-                     MF_ERR_INVALID);
+    assert_int_equal(
+        mf_fitter_fit(f, NULL, &m2, 2, 0, NULL, NULL, NULL, NULL, NULL, false, -1, &e),
+        MF_ERR_INVALID);
     assert_non_null(strstr(e.message, "metric of output 'v'"));
     const double hi2[] = {40 * MV};
     assert_int_equal(
@@ -336,6 +337,18 @@ static void multi_output(void **state)
         assert_double_equal(norm2.dim[i], 0, 0);
         assert_double_equal(mf_fitter_error_unit(f).dim[i], 0, 0);
     }
+    /* The CSV names each output's raw and normalized error with its unit. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/fitter_multi_output.csv", MF_TEST_BINARY_DIR);
+    FT_OK(mf_fitter_write_csv(f, path, err));
+    char *csv = ft_read_file(path);
+    assert_non_null(csv);
+    csv[strcspn(csv, "\n")] = '\0';
+    assert_string_equal(csv, "round,target1 (1),target2 (V),error (1),error_var1 (1),"
+                             "normalized_error_var1 (1),error_var2 (V^2),"
+                             "normalized_error_var2 (1)");
+    free(csv);
+    remove(path);
     mf_fitter_free(f);
     mf_metric_free(m[0]);
     mf_metric_free(m[1]);
@@ -346,12 +359,9 @@ static void multi_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tstart_fits_the_second_half),
-        cmocka_unit_test(tweights_equal_tstart),
-        cmocka_unit_test(penalty_adds_its_value),
-        cmocka_unit_test(iteration_counter),
-        cmocka_unit_test(changes_need_restart),
-        cmocka_unit_test(multi_output),
+        cmocka_unit_test(tstart_fits_the_second_half), cmocka_unit_test(tweights_equal_tstart),
+        cmocka_unit_test(penalty_adds_its_value),      cmocka_unit_test(iteration_counter),
+        cmocka_unit_test(changes_need_restart),        cmocka_unit_test(multi_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,9 +40,9 @@ static void online_tstart(void **state)
     /* A metric without an online form is refused. */
     mf_metric *g = ft_metric(ctx, "gamma", "delta=1*ms", NULL);
     mf_error er;
-    assert_int_equal(mf_fitter_fit(f, NULL, &g, 1, 0, NULL, NULL, NULL, NULL, NULL, true, -1,
-                                   &er),
-                     MF_ERR_INVALID);
+    assert_int_equal(
+        mf_fitter_fit(f, NULL, &g, 1, 0, NULL, NULL, NULL, NULL, NULL, true, -1, &er),
+        MF_ERR_INVALID);
     mf_metric_free(g);
     mf_fitter_free(f);
     mf_metric_free(m);

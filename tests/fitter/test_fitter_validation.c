@@ -69,8 +69,9 @@ static void spec_errors(void **state)
     /* Target units that do not match the variable. */
     s = passive_spec();
     FT_OK(mf_fitter_spec_set_output(s, "I", ft_unit("volt"), NT, NS, iout, err));
-    expect_new_error(ctx, s, MF_ERR_UNITS, "output I: the target traces have unit V but I has "
-                                           "unit A");
+    expect_new_error(ctx, s, MF_ERR_UNITS,
+                     "output I: the target traces have unit V but I has "
+                     "unit A");
 
     /* An output that is not in the model. */
     s = passive_spec();
@@ -97,8 +98,9 @@ static void spec_errors(void **state)
 
     /* A model error keeps its place. */
     s = passive_spec();
-    FT_OK(mf_fitter_spec_set_model(s, "I = g*(v - E) : amp\ng : volt (constant)\n"
-                                      "E : volt (constant)\n",
+    FT_OK(mf_fitter_spec_set_model(s,
+                                   "I = g*(v - E) : amp\ng : volt (constant)\n"
+                                   "E : volt (constant)\n",
                                    "passive.eqs", err));
     expect_new_error(ctx, s, MF_ERR_UNITS, "passive.eqs:1:");
 
@@ -145,8 +147,9 @@ static void kind_errors(void **state)
     expect_new_error(ctx, s, MF_ERR_INVALID, "target spike trains");
 
     FT_OK(mf_fitter_spec_new(MF_FITTER_SPIKES, &s, err));
-    FT_OK(mf_fitter_spec_set_model(s, "dv/dt = (E - v + x)/(10*ms) : volt\n"
-                                      "E : volt (constant)\n",
+    FT_OK(mf_fitter_spec_set_model(s,
+                                   "dv/dt = (E - v + x)/(10*ms) : volt\n"
+                                   "E : volt (constant)\n",
                                    NULL, err));
     FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
     FT_OK(mf_fitter_spec_set_input(s, "x", ft_unit("volt"), NT, NS, vin, err));
@@ -162,8 +165,9 @@ static void kind_errors(void **state)
     mf_fitter_spec_free(s2);
     expect_new_error(ctx, s, MF_ERR_INVALID, "threshold");
     FT_OK(mf_fitter_spec_new(MF_FITTER_SPIKES, &s, err));
-    FT_OK(mf_fitter_spec_set_model(s, "dv/dt = (E - v + x)/(10*ms) : volt\n"
-                                      "E : volt (constant)\n",
+    FT_OK(mf_fitter_spec_set_model(s,
+                                   "dv/dt = (E - v + x)/(10*ms) : volt\n"
+                                   "E : volt (constant)\n",
                                    NULL, err));
     FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
     FT_OK(mf_fitter_spec_set_input(s, "x", ft_unit("volt"), NT, NS, vin, err));
@@ -204,8 +208,9 @@ static void fit_errors(void **state)
 
     expect_fit_error(f, NULL, NULL, 2, gE, lo, hi, MF_ERR_INVALID, "no optimizer");
     expect_fit_error(f, o, NULL, 0, NULL, NULL, NULL, MF_ERR_INVALID, "no bounds");
-    expect_fit_error(f, o, NULL, 1, gE, lo, hi, MF_ERR_INVALID, "the parameter 'E' has no "
-                                                                "bounds");
+    expect_fit_error(f, o, NULL, 1, gE, lo, hi, MF_ERR_INVALID,
+                     "the parameter 'E' has no "
+                     "bounds");
     const char *gx[] = {"g", "x"};
     expect_fit_error(f, o, NULL, 2, gx, lo, hi, MF_ERR_NAME,
                      "bounds are given for 'x', which is not a parameter of the model (its "
@@ -214,8 +219,9 @@ static void fit_errors(void **state)
     expect_fit_error(f, o, NULL, 2, gE, lo, hi_bad, MF_ERR_INVALID, "lo < hi");
     const char *gg[] = {"g", "g"};
     expect_fit_error(f, o, NULL, 2, gg, lo, hi, MF_ERR_INVALID, "given twice");
-    expect_fit_error(f, o, &gamma, 2, gE, lo, hi, MF_ERR_INVALID, "metric 'gamma' compares "
-                                                                  "spike trains");
+    expect_fit_error(f, o, &gamma, 2, gE, lo, hi, MF_ERR_INVALID,
+                     "metric 'gamma' compares "
+                     "spike trains");
     FT_OK(mf_fitter_fit(f, o, NULL, 1, 2, gE, lo, hi, NULL, NULL, false, -1, err));
     assert_int_equal(mf_fitter_history_size(f), 4);
     mf_fitter_free(f);
@@ -230,8 +236,9 @@ static void metric_per_output(void **state)
     (void)state;
     mf_context *ctx = ft_context(1);
     mf_fitter_spec *s = passive_spec();
-    FT_OK(mf_fitter_spec_set_model(s, "I = g*(v - E) : amp\nJ = 2*I : amp\n"
-                                      "g : siemens (constant)\nE : volt (constant)\n",
+    FT_OK(mf_fitter_spec_set_model(s,
+                                   "I = g*(v - E) : amp\nJ = 2*I : amp\n"
+                                   "g : siemens (constant)\nE : volt (constant)\n",
                                    NULL, err));
     FT_OK(mf_fitter_spec_set_output(s, "J", ft_unit("amp"), NT, NS, iout, err));
     mf_fitter *f;

@@ -74,8 +74,8 @@ MF_API mf_status mf_fitter_spec_set_input(mf_fitter_spec *spec, const char *name
                                           const double *values, mf_error *err);
 /* A traced output: the target traces of a variable or subexpression of the
  * model (copied). `unit` must be the variable's. The model may read the
- * target as `<name>_target` (only for variables, not subexpressions; see
- * the notes in fitter.c). Trace and online fitters. */
+ * target at the current step as `<name>_target`, and the round's counter as
+ * `iteration` (brian2modelfitting's names). Trace and online fitters. */
 MF_API mf_status mf_fitter_spec_set_output(mf_fitter_spec *spec, const char *name,
                                            mf_quantity unit, int n_traces, long n_steps,
                                            const double *values, mf_error *err);
@@ -200,11 +200,17 @@ MF_API double mf_fitter_history_error(const mf_fitter *fitter, long i);
 /* The round (0 = the first since the last (re)start). */
 MF_API int mf_fitter_history_round(const mf_fitter *fitter, long i);
 /* Output `output`'s error of point i: as the metric returned it
- * (normalized) or with the normalization undone (raw; see fitter.c for how
- * this is known). */
+ * (normalized) or with the normalization undone (raw). For a metric that
+ * is a weighted sum of squares (mse), the raw error is the same sum with
+ * its per-step weights rescaled to sum 1, the weighted mean squared
+ * difference; for other metrics it is the normalized error. */
 MF_API double mf_fitter_history_output_error(const mf_fitter *fitter, long i, int output,
                                              bool normalized);
-/* The unit of an output's raw or normalized error. */
+/* The unit of an output's raw or normalized error: raw is the output's
+ * unit to the metric's error power (V^2 for mse on volts). A metric
+ * instance does not tell its options, so a normalization is taken to be in
+ * the output's unit, making the normalized error dimensionless (the usual
+ * purpose: outputs of different units summed into one error). */
 MF_API mf_quantity mf_fitter_output_error_unit(const mf_fitter *fitter, int output,
                                                bool normalized);
 
@@ -245,7 +251,8 @@ MF_API mf_status mf_fitter_generate(mf_fitter *fitter, const double *params, int
  *
  * Bounds are kept by the transform x = lo + (hi - lo)(1 + sin u)/2 (as
  * MINUIT does): the solver works on the unbounded u, whose natural scale
- * is the width of the bounds, and finite-difference steps are taken in u.
+ * is the width of the bounds, and finite-difference steps are taken in u
+ * (all parameters' steps simulated in one batch).
  *
  * Outputs: params (n_params), error, and when covariance is not NULL the
  * n_params x n_params covariance of the parameters at the optimum,
@@ -254,7 +261,11 @@ MF_API mf_status mf_fitter_generate(mf_fitter *fitter, const double *params, int
  * a bound has zero variance there (the transform is flat). The history and
  * best of the fit are not changed. max_iter 0: 100. `iteration` as for
  * mf_fitter_generate. */
-enum { MF_REFINE_EXACT_GRADIENT = 1u /* sensitivity equations (not built yet) */ };
+/* MF_REFINE_EXACT_GRADIENT: the Jacobian from forward sensitivity
+ * equations dS/dt = J*S + df/dp (symbolic derivatives, integrated with the
+ * model by its method) instead of finite differences. Not with a penalty
+ * (MF_ERR_UNSUPPORTED); a reset's jump is not propagated into S. */
+enum { MF_REFINE_EXACT_GRADIENT = 1u };
 MF_API mf_status mf_fitter_refine(mf_fitter *fitter, const double *start, int max_iter,
                                   unsigned flags, double iteration, mf_fit_callback callback,
                                   void *callback_user, double *params, double *error,

@@ -75,8 +75,8 @@ static void check_order(const mf_equations *eqs)
         for (int j = 0; j < eqs->n; j++)
             if (j != i && eqs->eq[j].kind == MF_EQ_SUBEXPR &&
                 mf_expr_uses(eqs->eq[i].expr, eqs->eq[j].name))
-                FUZZ_CHECK(done[j], "'%s' ordered before '%s', which it uses",
-                           eqs->eq[i].name, eqs->eq[j].name);
+                FUZZ_CHECK(done[j], "'%s' ordered before '%s', which it uses", eqs->eq[i].name,
+                           eqs->eq[j].name);
         done[i] = true;
     }
     free(done);

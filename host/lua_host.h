@@ -61,6 +61,7 @@ void mf_lua_open_plugins(lua_State *L);
 void mf_lua_open_simulate(lua_State *L);
 void mf_lua_open_plot(lua_State *L);
 void mf_lua_open_progress(lua_State *L);
+void mf_lua_open_fitter(lua_State *L);
 
 /* Reads field `key` of the table at t (an absolute index) into the stack
  * top and returns its type (LUA_TNIL when absent): a thin helper for the

@@ -19,7 +19,8 @@ static int open_module(lua_State *L)
     mf_lua_open_simulate(L);
     mf_lua_open_plot(L);
     mf_lua_open_progress(L);
-    /* Later bindings (fitters) add their opener here. */
+    mf_lua_open_fitter(L);
+    /* Later bindings add their opener here. */
     lua_pushstring(L, mf_version());
     lua_setfield(L, -2, "version");
     return 1;

@@ -16,6 +16,7 @@ struct mf_context {
     int n_threads;
     char *cache_dir;
     struct mf_registry *registry; /* owned; created on first use by plugin.c */
+    struct mf_group *group;       /* borrowed: fits spread over processes (distribute.c) */
 };
 
 /* Sends one formatted line to the installed log callback (ctx may be NULL). */

@@ -113,6 +113,43 @@ static void builder_free(builder *b)
     free(b->times);
 }
 
+/* "nan", "inf" or "-inf": printf's %g may write "-nan" for a NaN whose sign
+ * bit is set (0.0/0.0 on x86), which reads like a number. */
+static const char *nonfinite_name(double t)
+{
+    return isnan(t) ? "nan" : t > 0 ? "inf" : "-inf";
+}
+
+/* Checks train i (messages count trains and spikes from 1, as a user
+ * counts them) and adds it to the builder. */
+static mf_status add_train(builder *b, int i, int len, const double *t, mf_error *err)
+{
+    if (len < 0)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "spike train %d (counting from 1): negative length %d", i + 1, len);
+    if (len > 0 && !t)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "spike train %d (counting from 1): %d spikes but no times", i + 1,
+                            len);
+    for (int k = 0; k < len; k++) {
+        if (!isfinite(t[k]))
+            return mf_error_set(err, MF_ERR_NUMERIC,
+                                "spike train %d, spike %d (counting from 1): the time is %s; "
+                                "spike times must be finite",
+                                i + 1, k + 1, nonfinite_name(t[k]));
+        if (k > 0 && t[k] < t[k - 1])
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "spike train %d, spike %d (counting from 1): %.17g s comes "
+                                "after %.17g s; spike times must not decrease",
+                                i + 1, k + 1, t[k], t[k - 1]);
+        if (!builder_add_time(b, t[k]))
+            return mf_error_set(err, MF_ERR_NOMEM, "out of memory for spike trains");
+    }
+    if (!builder_end_train(b))
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory for spike trains");
+    return MF_OK;
+}
+
 mf_status mf_spike_trains_new_from(int n, const int *lens, const double *const *times,
                                    mf_spike_trains **out, mf_error *err)
 {
@@ -124,27 +161,8 @@ mf_status mf_spike_trains_new_from(int n, const int *lens, const double *const *
                             "mf_spike_trains_new_from: n < 0, or lens or times is NULL");
     builder b = {0};
     mf_status st = MF_OK;
-    for (int i = 0; i < n && st == MF_OK; i++) {
-        if (lens[i] < 0 || (lens[i] > 0 && !times[i])) {
-            st = mf_error_set(err, MF_ERR_INVALID, "spike train %d: %s", i,
-                              lens[i] < 0 ? "negative length" : "times is NULL");
-            break;
-        }
-        for (int k = 0; k < lens[i] && st == MF_OK; k++) {
-            double t = times[i][k];
-            if (!isfinite(t))
-                st =
-                    mf_error_set(err, MF_ERR_NUMERIC, "spike train %d: time %d is %g", i, k, t);
-            else if (k > 0 && t < times[i][k - 1])
-                st = mf_error_set(err, MF_ERR_INVALID,
-                                  "spike train %d: times decrease (%.17g after %.17g)", i, t,
-                                  times[i][k - 1]);
-            else if (!builder_add_time(&b, t))
-                st = mf_error_set(err, MF_ERR_NOMEM, "out of memory for spike trains");
-        }
-        if (st == MF_OK && !builder_end_train(&b))
-            st = mf_error_set(err, MF_ERR_NOMEM, "out of memory for spike trains");
-    }
+    for (int i = 0; i < n && st == MF_OK; i++)
+        st = add_train(&b, i, lens[i], times[i], err);
     if (st == MF_OK)
         st = builder_finish(&b, out, err);
     builder_free(&b);

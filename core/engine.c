@@ -1,5 +1,6 @@
 /* The engine's lanes, blocks, threads and recording (see engine.h). */
 #include "engine.h"
+#include "engine_subexpr.h"
 
 #include "error.h"
 
@@ -15,6 +16,7 @@ struct mf_engine {
     mf_engine_options opt;
     const mf_backend *be;
     void *prog;
+    mf_subexpr_code *sub; /* made by the first run that records a subexpression */
 };
 
 enum { DEFAULT_BLOCK = 64 };
@@ -52,6 +54,7 @@ void mf_engine_free(mf_engine *e)
     if (!e)
         return;
     e->be->release(e->prog);
+    mf_subexpr_code_free(e->sub);
     free(e);
 }
 
@@ -103,6 +106,8 @@ typedef struct block_job {
     int *trace;
     double *chunk; /* n_rec x n x chunk_steps, or NULL */
     void *scratch;
+    mf_block b;            /* what the backend sees */
+    mf_subexpr_block *sub; /* when the run records subexpressions */
 } block_job;
 
 typedef struct init_ctx {
@@ -146,6 +151,18 @@ static void init_vars(block_job *j)
     }
 }
 
+/* Whether a run records or reads a subexpression at the end. */
+static bool reads_subexprs(const mf_model *m, const mf_run *r)
+{
+    for (int i = 0; i < r->n_rec; i++)
+        if (r->rec_vars[i] >= m->n_var)
+            return true;
+    for (int i = 0; i < r->n_end; i++)
+        if (r->end_vars[i] >= m->n_var)
+            return true;
+    return false;
+}
+
 static mf_status block_alloc(block_job *j)
 {
     const mf_model *m = j->e->m;
@@ -164,6 +181,8 @@ static mf_status block_alloc(block_job *j)
         j->var[v] = j->store + v * (size_t)j->capacity;
     for (int l = 0; l < j->n; l++)
         j->trace[l] = (int)((j->first + l) % r->n_traces);
+    if (reads_subexprs(j->e->m, r) && !(j->sub = mf_subexpr_block_new(j->e->sub, j->capacity)))
+        return MF_ERR_NOMEM;
     j->scratch = j->e->be->block_new(j->e->prog, j->capacity);
     return j->scratch ? MF_OK : MF_ERR_NOMEM;
 }
@@ -172,18 +191,26 @@ static void block_release(block_job *j)
 {
     if (j->scratch)
         j->e->be->block_free(j->scratch);
+    mf_subexpr_block_free(j->sub);
     free(j->chunk);
     free(j->trace);
     free(j->var);
     free(j->store);
 }
 
+/* Quantity q of the block's lanes in the current state, at step k. */
+static const double *quantity(block_job *j, int q, long k)
+{
+    int n_var = j->e->m->n_var;
+    return q < n_var ? j->var[q] : mf_subexpr_eval(j->sub, &j->b, k, q - n_var);
+}
+
 static void record_step(block_job *j, long k, long k0)
 {
     const mf_run *r = j->run;
     for (int i = 0; i < r->n_rec; i++) {
-        const double *x = j->var[r->rec_vars[i]];
-        if (r->rec_out) {
+        const double *x = quantity(j, r->rec_vars[i], k);
+        if (r->rec_out && r->rec_out[i]) {
             double *o = r->rec_out[i] + (size_t)j->first * (size_t)r->n_steps + (size_t)k;
             for (int l = 0; l < j->n; l++)
                 o[(size_t)l * (size_t)r->n_steps] = x[l];
@@ -244,33 +271,46 @@ static mf_status flush_chunk(block_job *j, long k0, long k1)
     return r->chunk_fn(r->chunk_user, &c) ? MF_ERR_STOPPED : MF_OK;
 }
 
+/* The quantities of the end of the run, after the last step. */
+static void record_end(block_job *j)
+{
+    const mf_run *r = j->run;
+    for (int i = 0; i < r->n_end; i++) {
+        const double *x = quantity(j, r->end_vars[i], r->n_steps);
+        memcpy(r->end_out[i] + j->first, x, (size_t)j->n * sizeof *x);
+    }
+}
+
 static mf_status run_steps(block_job *j, mf_error *err)
 {
     const mf_engine *e = j->e;
     const mf_run *r = j->run;
     const mf_model *m = e->m;
-    mf_block b = {j->n,
-                  j->capacity,
-                  j->first,
-                  j->var,
-                  j->trace,
-                  j->series,
-                  r->series_steps > 0 ? r->series_steps : r->n_steps,
-                  j->scalars,
-                  e->dt};
-    mf_status rc = e->be->begin(e->prog, j->scratch, &b, err);
+    j->b = (mf_block){j->n,
+                      j->capacity,
+                      j->first,
+                      j->var,
+                      j->trace,
+                      j->series,
+                      r->series_steps > 0 ? r->series_steps : r->n_steps,
+                      j->scalars,
+                      e->dt};
+    const mf_block *b = &j->b;
+    mf_status rc = e->be->begin(e->prog, j->scratch, b, err);
+    if (j->sub)
+        mf_subexpr_begin(j->sub, b);
     long k0 = 0;
     int cs = r->chunk_steps > 0 ? r->chunk_steps
                                 : (int)(r->n_steps < INT_MAX ? r->n_steps : INT_MAX);
     for (long k = 0; k < r->n_steps && rc == MF_OK; k++) {
         record_step(j, k, k0);
-        rc = e->be->step(e->prog, j->scratch, &b, k, err);
+        rc = e->be->step(e->prog, j->scratch, b, k, err);
         if (rc == MF_OK && m->v_spike >= 0) {
             int any = collect_spikes(j, k);
             if (any < 0)
                 rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory recording spikes");
             else if (any)
-                rc = e->be->reset(e->prog, j->scratch, &b, k, err);
+                rc = e->be->reset(e->prog, j->scratch, b, k, err);
         }
         if (rc == MF_OK && (k + 1 - k0 == cs || k + 1 == r->n_steps)) {
             rc = flush_chunk(j, k0, k + 1);
@@ -279,6 +319,8 @@ static mf_status run_steps(block_job *j, mf_error *err)
             k0 = k + 1;
         }
     }
+    if (rc == MF_OK)
+        record_end(j);
     return rc;
 }
 
@@ -332,19 +374,38 @@ static mf_status check_run(const mf_engine *e, const mf_run *r, mf_error *err)
         if (m->var[v].kind == MF_VAR_PARAM && (!r->values || !r->values[v]))
             return mf_error_set(err, MF_ERR_INVALID, "the parameter '%s' has no value",
                                 m->var[v].name);
+    int n_q = mf_model_n_quantities(m);
     for (int i = 0; i < r->n_rec; i++)
-        if (r->rec_vars[i] < 0 || r->rec_vars[i] >= m->n_var)
-            return mf_error_set(err, MF_ERR_INVALID, "cannot record variable #%d",
+        if (r->rec_vars[i] < 0 || r->rec_vars[i] >= n_q)
+            return mf_error_set(err, MF_ERR_INVALID, "cannot record quantity #%d",
                                 r->rec_vars[i]);
+    if (r->n_end > 0 && (!r->end_vars || !r->end_out))
+        return mf_error_set(err, MF_ERR_INVALID, "n_end > 0 but no end_vars or end_out");
+    for (int i = 0; i < r->n_end; i++)
+        if (r->end_vars[i] < 0 || r->end_vars[i] >= n_q || !r->end_out[i])
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "cannot read quantity #%d at the end of the run",
+                                r->end_vars[i]);
     if (r->chunk_fn && r->chunk_steps < 1)
         return mf_error_set(err, MF_ERR_INVALID, "chunk_steps must be at least 1");
     return MF_OK;
+}
+
+/* Makes the subexpression programs when a run first reads a subexpression
+ * (here, before the parallel region). */
+static mf_status prepare_subexprs(mf_engine *e, const mf_run *r, mf_error *err)
+{
+    if (e->sub || !reads_subexprs(e->m, r))
+        return MF_OK;
+    return mf_subexpr_code_new(e->m, e->dt, &e->sub, err);
 }
 
 mf_status mf_engine_run(mf_engine *e, const mf_run *r, mf_error *err)
 {
     const mf_model *m = e->m;
     mf_status rc = check_run(e, r, err);
+    if (rc == MF_OK)
+        rc = prepare_subexprs(e, r, err);
     if (rc != MF_OK)
         return rc;
     int n_series = m->n_inputs + m->n_targets;

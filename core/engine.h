@@ -8,7 +8,9 @@
  * number of threads.
  *
  * The per-step order is Brian 2's (refdata sidecars, `schedule_per_time_step`):
- *   1. record the variables (column k of a recording = the state at t = k*dt);
+ *   1. record the variables and subexpressions (column k of a recording =
+ *      the state at t = k*dt; subexpressions are computed from that state by
+ *      the engine itself, engine_subexpr.h, whatever the backend);
  *   2. refractoriness: not_refractory = timestep(t - lastspike) >=
  *      timestep(refractory) for a time (re-evaluated every step), or
  *      not_refractory = not_refractory or not (condition) for a condition,
@@ -105,9 +107,9 @@ typedef struct mf_spike_list {
     long n, cap;
 } mf_spike_list;
 
-/* A block of steps handed to a chunk callback: the recorded variables of
+/* A block of steps handed to a chunk callback: the recorded quantities of
  * lanes [first_lane, first_lane + n_lanes) for steps [k0, k0 + n_steps), at
- * values[(r*n_lanes + l)*n_steps + j] for recorded variable r. Called from the
+ * values[(r*n_lanes + l)*n_steps + j] for recorded quantity r. Called from the
  * block's thread: callbacks for different blocks may run at the same time.
  * A non-zero return stops that block (the run returns MF_ERR_STOPPED). */
 typedef struct mf_chunk {
@@ -133,8 +135,12 @@ typedef struct mf_run {
     /* Per model variable: NULL, or one value per parameter row
      * (n_lanes / n_traces values). Every MF_VAR_PARAM needs one. */
     const double *const *values;
-    /* Recording: variables rec_vars[r] into rec_out[r] (n_lanes x n_steps,
-     * row-major), and/or chunks of chunk_steps steps to chunk_fn. */
+    /* Recording (step 1 of every step: the state at the step start, t =
+     * k*dt) of the quantities rec_vars[r] (model.h: a variable, or n_var + i
+     * for subexpression i, computed from the recorded state with the input
+     * sample k) into rec_out[r] (n_lanes x n_steps, row-major; a NULL entry
+     * records for the chunks only), and/or chunks of chunk_steps steps to
+     * chunk_fn. */
     const int *rec_vars;
     int n_rec;
     double *const *rec_out; /* NULL: no full traces */
@@ -142,6 +148,13 @@ typedef struct mf_run {
     void *chunk_user;
     int chunk_steps;
     mf_spike_list *spikes; /* n_lanes lists (zeroed by the caller), or NULL */
+    /* The end of the run: quantities end_vars[i] after the last step (the
+     * state at t = n_steps*dt; a subexpression reads the input sample
+     * n_steps, which is the last sample when the series end there) into
+     * end_out[i] (n_lanes values). */
+    const int *end_vars;
+    int n_end;
+    double *const *end_out;
 } mf_run;
 
 mf_status mf_engine_run(mf_engine *e, const mf_run *run, mf_error *err);

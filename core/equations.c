@@ -617,16 +617,40 @@ static mf_status parse_flag(const eq_text *t, size_t a, size_t b, mf_equation *e
     return st;
 }
 
+/* Where the flags start in clean[a, b), or b when there are none. As in
+ * Brian's grammar (`UNIT [FLAGS]`), the flags are a parenthesised group
+ * after a complete unit: the first '(' outside parentheses that follows the
+ * end of an operand (a name, a number, a ')') and white space. A '(' after
+ * an operator or at the start is part of the unit (`siemens/(metre**2)
+ * (constant)`), and so is one right after a name (`exp(volt)`, which the
+ * unit check then refuses). */
+static size_t flags_start(const char *s, size_t a, size_t b)
+{
+    long depth = 0;
+    for (size_t i = a; i < b; i++) {
+        if (s[i] == ')')
+            depth--;
+        if (s[i] != '(' || depth++ != 0)
+            continue;
+        size_t j = i;
+        while (j > a && is_blank(s[j - 1]))
+            j--;
+        if (j < i && j > a && (is_ident_char(s[j - 1]) || s[j - 1] == ')' || s[j - 1] == '.'))
+            return i;
+    }
+    return b;
+}
+
 /* The unit and flags in clean[colon + 1, end): `unit [(flag, flag)]`. */
 static mf_status parse_unit_and_flags(const eq_text *t, const eq_raw *d, mf_equation *eq)
 {
     const char *s = t->clean;
     size_t a = d->colon + 1, b = d->end;
-    const char *open = memchr(s + a, '(', b - a);
-    size_t ue = open ? (size_t)(open - s) : b;
+    size_t ue = flags_start(s, a, b);
     mf_status st = parse_unit(t, d->colon, a, ue, eq);
-    if (st || !open)
+    if (st || ue == b)
         return st;
+    const char *open = s + ue;
     const char *close = memchr(open, ')', (size_t)(s + b - open));
     if (!close)
         return error_at(t, last_nonblank_end(s, ue, b), MF_ERR_PARSE,

@@ -1,12 +1,8 @@
-/* mf_fitter_new: checks a spec as a whole, compiles the model once and lays
- * out the series the engine reads; plus the fitter's accessors.
- *
- * Two things the model compiler does not do for the fitter are arranged
- * here (see the notes in fitter.h): outputs that are subexpressions (as
- * brian2modelfitting allows, e.g. `I = g*(v - E) : amp`) get their
- * `<name>_target` as an extra input series, and a model whose outputs are
- * all subexpressions (or a spike fitter) gets a stand-in output so that
- * `iteration` is defined. */
+/* mf_fitter_new: checks a spec as a whole, compiles the model once (its
+ * outputs, variables or subexpressions as brian2modelfitting allows, e.g.
+ * `I = g*(v - E) : amp`, each with its `<name>_target` series, and
+ * `iteration`) and lays out the series the engine reads; plus the fitter's
+ * accessors. */
 #include "fitter.h"
 
 #include <math.h>
@@ -119,66 +115,23 @@ static mf_status check_finite(const mf_fitter_spec *s, mf_error *err)
 
 /* --- the model's namespace ---------------------------------------------------- */
 
-/* Decides which outputs are subexpressions (by parsing the text alone) and
- * lays out the inputs, targets and constants the model is compiled with. */
+/* The names the model is compiled with: constants, inputs and outputs. */
 static mf_status plan_namespace(mf_fitter *f, mf_error *err)
 {
     const mf_fitter_spec *s = f->spec;
-    mf_equations *eqs;
-    mf_status rc = mf_equations_parse(s->model, s->source ? s->source : "model", &eqs, err);
-    if (rc != MF_OK)
-        return rc;
     f->const_defs = calloc((size_t)s->n_consts + 1, sizeof *f->const_defs);
-    f->in_defs = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->in_defs);
-    f->in_output = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->in_output);
+    f->in_defs = calloc((size_t)s->n_inputs + 1, sizeof *f->in_defs);
     f->tgt_names = calloc((size_t)s->n_outputs + 1, sizeof *f->tgt_names);
-    if (!f->const_defs || !f->in_defs || !f->in_output || !f->tgt_names) {
-        mf_equations_free(eqs);
+    if (!f->const_defs || !f->in_defs || !f->tgt_names)
         return nomem(err);
-    }
     for (int i = 0; i < s->n_consts; i++)
         f->const_defs[i] =
             (mf_name_def){s->consts[i].name, s->consts[i].q.value, dim_of(s->consts[i].q.dim)};
     for (int i = 0; i < s->n_inputs; i++)
-        f->in_defs[f->n_in_defs++] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
-    for (int i = 0; i < s->n_outputs && rc == MF_OK; i++) {
-        const fit_series *o = &s->outputs[i];
-        const mf_equation *q = mf_equations_find(eqs, o->name);
-        char buf[2][64];
-        if (!q)
-            rc = mf_error_set(err, MF_ERR_NAME,
-                              "output '%s' is not a variable or subexpression of the model",
-                              o->name);
-        else if (!mf_dim_eq(q->dim, o->dim))
-            rc = mf_error_set(err, MF_ERR_UNITS,
-                              "output %s: the target traces have unit %s but %s has unit %s",
-                              o->name, mf_dim_format(o->dim, buf[0], sizeof buf[0]), o->name,
-                              mf_dim_format(q->dim, buf[1], sizeof buf[1]));
-        else if (q->kind != MF_EQ_SUBEXPR)
-            f->tgt_names[f->n_tgt_names++] = o->name;
-        else {
-            size_t len = strlen(o->name) + sizeof "_target";
-            char *name = malloc(len);
-            if (!name)
-                rc = nomem(err);
-            else {
-                snprintf(name, len, "%s_target", o->name);
-                f->in_output[f->n_in_defs] = i;
-                f->in_defs[f->n_in_defs++] = (mf_name_def){name, 0, o->dim};
-            }
-        }
-    }
-    /* A stand-in output defines `iteration`: the first non-subexpression. */
-    for (int i = 0; i < eqs->n && rc == MF_OK && f->n_tgt_names == 0; i++) {
-        if (eqs->eq[i].kind == MF_EQ_SUBEXPR)
-            continue;
-        if (!(f->stand_in = strdup(eqs->eq[i].name)))
-            rc = nomem(err);
-        else
-            f->tgt_names[f->n_tgt_names++] = f->stand_in;
-    }
-    mf_equations_free(eqs);
-    return rc;
+        f->in_defs[i] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
+    for (int i = 0; i < s->n_outputs; i++)
+        f->tgt_names[i] = s->outputs[i].name;
+    return MF_OK;
 }
 
 mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_init,
@@ -214,9 +167,9 @@ mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_ini
         .constants = f->const_defs,
         .n_constants = s->n_consts,
         .inputs = f->in_defs,
-        .n_inputs = f->n_in_defs,
+        .n_inputs = s->n_inputs,
         .outputs = f->tgt_names,
-        .n_outputs = f->n_tgt_names,
+        .n_outputs = s->n_outputs,
         .threshold = s->threshold,
         .reset = s->reset,
         .refractory = s->refractory,
@@ -224,6 +177,7 @@ mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_ini
         .init_names = in,
         .init_exprs = iv,
         .n_init = k,
+        .iteration = true,
     };
     mf_status rc = mf_model_compile(&ms, out, err);
     free(in);
@@ -288,14 +242,19 @@ static mf_status find_outputs(mf_fitter *f, mf_error *err)
         fit_output *o = &f->out[i];
         o->name = s->outputs[i].name;
         o->target = s->outputs[i].v;
-        mf_status rc = mf_fit_probe_find(f->model, o->name, &o->probe, &o->dim, err);
+        mf_status rc = mf_fit_find(f->model, o->name, &o->q, &o->dim, err);
         if (rc != MF_OK)
             return rc;
+        char a[64], b[64];
+        if (!mf_dim_eq(o->dim, s->outputs[i].dim))
+            return mf_error_set(err, MF_ERR_UNITS,
+                                "output %s: the target traces have unit %s but %s has unit %s",
+                                o->name, mf_dim_format(s->outputs[i].dim, a, sizeof a), o->name,
+                                mf_dim_format(o->dim, b, sizeof b));
         f->n_out++;
     }
     if (s->penalty) {
-        mf_status rc =
-            mf_fit_probe_find(f->model, s->penalty, &f->penalty, &f->penalty_dim, err);
+        mf_status rc = mf_fit_find(f->model, s->penalty, &f->penalty, &f->penalty_dim, err);
         if (rc != MF_OK) {
             mf_error_prefix(err, "penalty");
             return rc;
@@ -307,53 +266,16 @@ static mf_status find_outputs(mf_fitter *f, mf_error *err)
 
 /* --- series ------------------------------------------------------------------------ */
 
-static const double *own_series(mf_fitter *f, const double *src)
-{
-    size_t n = (size_t)f->n_traces * (size_t)f->n_sim;
-    double *v = calloc(n, sizeof *v);
-    if (!v)
-        return NULL;
-    f->owned_series[f->n_owned_series++] = v;
-    for (int t = 0; src && t < f->n_traces; t++) {
-        const double *row = src + (size_t)t * (size_t)f->n_steps;
-        double *dst = v + (size_t)t * (size_t)f->n_sim;
-        memcpy(dst, row, (size_t)f->n_steps * sizeof *v);
-        /* The final state's extra step holds the last sample (TimedArray). */
-        for (long k = f->n_steps; k < f->n_sim; k++)
-            dst[k] = row[f->n_steps - 1];
-    }
-    return v;
-}
-
-static const double *output_target(const mf_fitter_spec *s, const char *name)
-{
-    for (int i = 0; i < s->n_outputs; i++)
-        if (strcmp(s->outputs[i].name, name) == 0)
-            return s->outputs[i].v;
-    return NULL; /* the stand-in: zeros */
-}
-
 static mf_status lay_out_series(mf_fitter *f, mf_error *err)
 {
     const mf_fitter_spec *s = f->spec;
-    f->n_series = f->n_in_defs + f->n_tgt_names;
-    f->series = calloc((size_t)f->n_series + 1, sizeof *f->series);
-    f->owned_series = calloc((size_t)f->n_series + 1, sizeof *f->owned_series);
-    if (!f->series || !f->owned_series)
+    f->series = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->series);
+    if (!f->series)
         return nomem(err);
-    bool pad = f->n_sim > f->n_steps;
-    for (int i = 0; i < f->n_series; i++) {
-        const double *src;
-        if (i < s->n_inputs)
-            src = s->inputs[i].v;
-        else if (i < f->n_in_defs)
-            src = s->outputs[f->in_output[i]].v;
-        else
-            src = output_target(s, f->tgt_names[i - f->n_in_defs]);
-        f->series[i] = src && !pad ? src : own_series(f, src);
-        if (!f->series[i])
-            return nomem(err);
-    }
+    for (int i = 0; i < s->n_inputs; i++)
+        f->series[i] = s->inputs[i].v;
+    for (int i = 0; i < s->n_outputs; i++)
+        f->series[s->n_inputs + i] = s->outputs[i].v;
     return MF_OK;
 }
 
@@ -377,10 +299,8 @@ static mf_status build(mf_fitter *f, mf_error *err)
         rc = find_params(f, err);
     if (rc == MF_OK)
         rc = find_outputs(f, err);
-    if (rc != MF_OK)
-        return rc;
-    f->n_sim = f->n_steps + (f->has_penalty ? 1 : 0);
-    rc = lay_out_series(f, err);
+    if (rc == MF_OK)
+        rc = lay_out_series(f, err);
     if (rc != MF_OK)
         return rc;
     mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0};
@@ -444,17 +364,10 @@ void mf_fitter_free(mf_fitter *f)
     free(f->hi);
     free(f->out);
     free(f->param_var);
-    for (int i = 0; i < f->n_owned_series; i++)
-        free(f->owned_series[i]);
-    free(f->owned_series);
     free(f->series);
     mf_engine_free(f->engine);
     mf_model_free(f->model);
-    for (int i = f->spec ? f->spec->n_inputs : 0; i < f->n_in_defs; i++)
-        free((char *)f->in_defs[i].name);
     free(f->in_defs);
-    free(f->in_output);
-    free(f->stand_in);
     free(f->tgt_names);
     free(f->const_defs);
     mf_fitter_spec_free(f->spec);

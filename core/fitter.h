@@ -9,7 +9,6 @@
  *   fitter_results.c   history, CSV and JSON export
  *   fitter_generate.c  traces or spikes for given parameters
  *   fitter_print.c     the "text" and "progress" callbacks
- *   fitter_quad.c      reading a metric's per-step weights (refine, raw errors)
  *   refine.c           GSL least-squares finish
  *   refine_sens.c      forward sensitivity equations (refine's exact gradients) */
 #ifndef MF_CORE_FITTER_H
@@ -61,18 +60,11 @@ struct mf_fitter_spec {
 /* Deep copy (for the fitter to keep). */
 mf_status mf_fitter_spec_copy(const mf_fitter_spec *src, mf_fitter_spec **out, mf_error *err);
 
-/* A value of each lane at each step: a model variable, or a subexpression
- * evaluated from the recorded variables (the engine records variables only). */
-typedef struct fit_probe {
-    int var;             /* model variable, or -1 */
-    const mf_expr *expr; /* the subexpression's right-hand side when var < 0 */
-} fit_probe;
-
 /* One traced output. */
 typedef struct fit_output {
     const char *name; /* the spec's */
     mf_dim dim;
-    fit_probe probe;
+    int q;                /* the model quantity (a variable or a subexpression) */
     const double *target; /* n_traces x n_steps (the spec's values) */
 } fit_output;
 
@@ -82,11 +74,12 @@ typedef struct fit_metric {
     mf_metric *owned;  /* a default the fitter made */
     int power;
     mf_dim raw_dim, norm_dim;
-    /* Weighted sums of squares: error = sum_s coef[s] * (model - target)^2
-     * per lane (fitter_quad.c); NULL when the metric is not one. */
+    /* A metric that describes itself as a weighted sum of squares (plugin
+     * ABI 1.1, mf_metric_weights): error = sum_s coef[s] * (model -
+     * target)^2 per lane, coef = weights / N^2 (refine's residuals); NULL
+     * when it does not. */
     double *coef;
-    double coef_sum;
-    double raw_scale; /* raw error = normalized * raw_scale (1/coef_sum, or 1) */
+    double raw_scale; /* raw error = normalized * raw_scale (N^2, or 1) */
 } fit_metric;
 
 typedef struct fit_history {
@@ -133,28 +126,17 @@ struct mf_fitter {
     mf_model *model;
     mf_engine *engine;
     int n_traces, n_samples;
-    long n_steps; /* of the data */
-    long n_sim;   /* simulated: n_steps, or one more for the penalty's final state */
+    long n_steps;
     double dt;
 
-    /* How the model is compiled: its inputs are the spec's inputs followed
-     * by `<out>_target` of every subexpression output (the model compiler
-     * defines targets for variables only); its outputs (targets) are the
-     * variable outputs, or one stand-in when there is none, since only
-     * outputs define `iteration`. */
+    /* How the model is compiled: the spec's constants, inputs, and outputs
+     * (whose `<out>_target` series the model may read), with `iteration`. */
     mf_name_def *in_defs;
-    int *in_output; /* per in_def past the spec's inputs: its output */
-    int n_in_defs;
     const char **tgt_names;
-    int n_tgt_names;
-    char *stand_in; /* the stand-in output's name, or NULL */
     mf_name_def *const_defs;
 
-    /* The model's series: its inputs then its targets, n_traces x n_sim. */
+    /* The model's series, the spec's arrays: its inputs then its targets. */
     const double **series;
-    int n_series;
-    double **owned_series; /* padded copies and dummies to free */
-    int n_owned_series;
 
     fit_output *out;
     int n_out; /* traced outputs; 0 for the spike fitter */
@@ -164,7 +146,7 @@ struct mf_fitter {
     int *param_var; /* model variable of each fitted parameter */
 
     bool has_penalty;
-    fit_probe penalty;
+    int penalty; /* the model quantity, read at the end of the run */
     mf_dim penalty_dim;
 
     /* Fit state. */
@@ -183,6 +165,7 @@ struct mf_fitter {
 
     mf_fit_evaluate_fn evaluate;
     fit_work work;
+    struct fit_dist *dist; /* set during a fit spread over processes (distribute.c) */
 };
 
 /* --- fitter_run.c ------------------------------------------------------- */
@@ -193,35 +176,29 @@ typedef struct fit_run {
     mf_engine *e;
     int n_traces;
     long n_rows;
-    long n_data; /* steps of the data (stored, streamed) */
-    long n_sim;  /* steps simulated (n_data or n_data + 1) */
-    double dt;
-    const double *const *series; /* the model's series, n_traces x n_sim */
+    long n_steps;
+    const double *const *series; /* the model's series, n_traces x n_steps */
     const double *const *values; /* per model variable: NULL or n_rows values */
     double iteration;
-    /* Probes, each with a destination: store[p] (n_lanes x n_data), and/or
-     * online[p] with acc[p] (metric accumulators of every lane), and/or
-     * final[p] (n_lanes: the value after the last data step). NULL arrays
-     * or entries when unused. */
+    /* Probes (model quantities), each with a destination: store[p]
+     * (n_lanes x n_steps), and/or online[p] with acc[p] (metric accumulators
+     * of every lane), and/or final[p] (n_lanes: the value at the end of the
+     * run). NULL arrays or entries when unused. */
     int n_probes;
-    const fit_probe *probes;
+    const int *probes;
     double *const *store;
     const mf_metric *const *online;
-    const double *const *online_target; /* per probe: n_traces x n_data */
+    const double *const *online_target; /* per probe: n_traces x n_steps */
     void *const *acc;
     double *const *final;
-    mf_spike_list *spikes; /* n_lanes lists or NULL; spikes past the data dropped */
+    mf_spike_list *spikes; /* n_lanes lists or NULL */
 } fit_run;
 
 mf_status mf_fit_run(const fit_run *r, mf_error *err);
 
-/* The variables a probe's expression reads (recursively through
- * subexpressions): sets used[v] = true. */
-void mf_fit_probe_vars(const mf_model *m, const fit_probe *p, bool *used);
-
-/* Finds a variable or subexpression by name. MF_ERR_NAME when absent. */
-mf_status mf_fit_probe_find(const mf_model *m, const char *name, fit_probe *p, mf_dim *dim,
-                            mf_error *err);
+/* The quantity (variable or subexpression) called name. MF_ERR_NAME when
+ * absent. */
+mf_status mf_fit_find(const mf_model *m, const char *name, int *q, mf_dim *dim, mf_error *err);
 
 /* --- fitter.c ----------------------------------------------------------- */
 
@@ -241,14 +218,6 @@ void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *poi
  * traces when `traces` or for the trace fitter). */
 mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err);
 
-/* --- fitter_quad.c ------------------------------------------------------ */
-
-/* Reads a trace metric's per-step coefficients through its online form:
- * error(lane) = sum_s coef[s] * (model_s - target_s)^2. Sets *coef NULL
- * (not an error) when the metric has no online form or is not such a sum. */
-mf_status mf_fit_metric_coefs(const mf_metric *m, long n_steps, double **coef, double *coef_sum,
-                              mf_error *err);
-
 /* --- refine_sens.c ------------------------------------------------------ */
 
 /* The model with its sensitivity equations, and what one run of it
@@ -258,7 +227,7 @@ typedef struct fit_sens {
     mf_model *m;
     mf_engine *e;
     int *param_var; /* the fitted parameters in m */
-    fit_probe *probes;
+    int *probes;
     double **store;
     int n_probes;
 } fit_sens;

@@ -49,7 +49,7 @@ static mf_status bufs_alloc(const mf_fitter *f, eval_bufs *b, int n_points, long
 
 /* The probes of one run: the outputs (0..n_out-1), then the penalty. */
 typedef struct eval_probes {
-    fit_probe *probe;
+    int *probe;
     double **store, **final;
     const mf_metric **online;
     const double **target;
@@ -82,7 +82,7 @@ static int probes_fill(mf_fitter *f, bool want_traces, eval_probes *p)
     int k = 0;
     /* Online fitters store their output only when refine asks for it. */
     for (int o = 0; o < f->n_out; o++, k++) {
-        p->probe[k] = f->out[o].probe;
+        p->probe[k] = f->out[o].q;
         p->store[k] = !online || want_traces ? w->store[o] : NULL;
         p->online[k] = online ? f->metrics[0].metric : NULL;
         p->target[k] = f->out[o].target;
@@ -111,9 +111,7 @@ static mf_status simulate(mf_fitter *f, int n_points, const double *points, doub
         .e = f->engine,
         .n_traces = f->n_traces,
         .n_rows = n_points,
-        .n_data = f->n_steps,
-        .n_sim = f->n_sim,
-        .dt = f->dt,
+        .n_steps = f->n_steps,
         .series = f->series,
         .values = b->values,
         .iteration = iteration,

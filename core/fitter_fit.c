@@ -4,6 +4,7 @@
  * Every check runs before anything of the fitter changes, so a refused call
  * leaves the fitter as it was. */
 #include "fitter.h"
+#include "fitter_dist.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -173,6 +174,33 @@ static mf_status check_metric(const mf_fitter *f, const fit_metric *all, int i, 
     return MF_OK;
 }
 
+/* A metric that describes itself as a weighted sum of squares (plugin ABI
+ * 1.1): coef = weights / N^2, raw = normalized * N^2, and the unit of N
+ * (the option's: 1*mV for volts makes the error dimensionless, a plain
+ * number keeps volt^2). Other metrics: no coef, raw = normalized. */
+static mf_status read_weights(const mf_fitter *f, fit_metric *fm, mf_dim *n_dim, mf_error *err)
+{
+    *n_dim = mf_dim_none();
+    fm->raw_scale = 1;
+    if (f->kind == MF_FITTER_SPIKES || !mf_metric_has_weights(fm->metric))
+        return MF_OK;
+    if (!(fm->coef = malloc((size_t)f->n_steps * sizeof *fm->coef)))
+        return nomem(err);
+    mf_status rc = mf_metric_weights(fm->metric, fm->coef, err);
+    if (rc != MF_OK)
+        return rc;
+    double n, dims[MF_N_BASE_UNITS];
+    mf_metric_normalization(fm->metric, &n, dims);
+    for (long s = 0; s < f->n_steps; s++)
+        fm->coef[s] /= n * n;
+    fm->raw_scale = n * n;
+    for (int k = 0; k < MF_NDIM; k++)
+        n_dim->e[k] = dims[k];
+    return MF_OK;
+}
+
+/* Prepares the metric for output i; its error's unit is the output's to
+ * the metric's power, divided by its normalization's to the same power. */
 static mf_status prepare_metric(const mf_fitter *f, fit_metric *fm, int i, mf_error *err)
 {
     mf_status rc;
@@ -183,24 +211,18 @@ static mf_status prepare_metric(const mf_fitter *f, fit_metric *fm, int i, mf_er
     else
         rc = mf_metric_prepare_traces(fm->metric, f->dt, (uint32_t)f->n_traces,
                                       (uint32_t)f->n_steps, f->out[i].target, err);
-    if (rc == MF_OK && f->kind != MF_FITTER_SPIKES)
-        rc = mf_fit_metric_coefs(fm->metric, f->n_steps, &fm->coef, &fm->coef_sum, err);
-    if (rc != MF_OK)
+    mf_dim n_dim;
+    if (rc == MF_OK)
+        rc = read_weights(f, fm, &n_dim, err);
+    if (rc != MF_OK) {
         mf_error_prefix(err, "output %s", mf_fitter_output_name(f, i));
-    return rc;
-}
-
-/* Units: raw = output^power. A normalization (coefficients that do not sum
- * to 1) is taken to be in the output's unit, making the normalized error
- * dimensionless (see the report: a metric does not expose its options). */
-static void metric_units(const mf_fitter *f, fit_metric *fm, int i)
-{
+        return rc;
+    }
     fm->power = mf_metric_error_power(fm->metric);
     mf_dim out = f->kind == MF_FITTER_SPIKES ? mf_dim_none() : f->out[i].dim;
     fm->raw_dim = mf_dim_pow(out, fm->power);
-    bool normalized = fm->coef && fabs(fm->coef_sum - 1) > 1e-9;
-    fm->norm_dim = normalized ? mf_dim_none() : fm->raw_dim;
-    fm->raw_scale = normalized ? 1 / fm->coef_sum : 1;
+    fm->norm_dim = mf_dim_div(fm->raw_dim, mf_dim_pow(n_dim, fm->power));
+    return MF_OK;
 }
 
 static mf_status check_units(const mf_fitter *f, const fit_metric *m, int n, mf_error *err)
@@ -238,8 +260,6 @@ static mf_status setup_metrics(mf_fitter *f, mf_metric *const *given, fit_metric
             rc = check_metric(f, m, i, err);
         if (rc == MF_OK)
             rc = prepare_metric(f, &m[i], i, err);
-        if (rc == MF_OK)
-            metric_units(f, &m[i], i);
     }
     if (rc == MF_OK)
         rc = check_units(f, m, n, err);
@@ -422,6 +442,10 @@ mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metri
 {
     if (!f)
         return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_fit: no fitter");
+    /* Over a process group (MPI), every process comes here (distribute.c). */
+    if (mf_fit_dist_wanted(f))
+        return mf_fit_dist_fit(f, opt, metrics, n_rounds, n_bounds, names, lo, hi, cb, user,
+                               restart, start_iteration, err);
     if (n_rounds < 0 || n_bounds < 0)
         return mf_error_set(err, MF_ERR_INVALID, "n_rounds and n_bounds must be >= 0");
     fit_plan p = {.fresh = restart || !f->started};

@@ -13,7 +13,7 @@ typedef struct gen {
     mf_engine *own_engine;
     const mf_model *m;
     mf_engine *e;
-    fit_probe *probes;
+    int *probes;
     double **store;
     mf_spike_list *spikes;
     double *cols;
@@ -67,7 +67,7 @@ static mf_status setup_outputs(mf_fitter *f, gen *g, int n_vars, const char *con
                             "the model has no threshold, so it has no spikes to generate");
     for (int i = 0; i < n_vars; i++) {
         mf_dim dim;
-        mf_status rc = mf_fit_probe_find(g->m, vars[i], &g->probes[i], &dim, err);
+        mf_status rc = mf_fit_find(g->m, vars[i], &g->probes[i], &dim, err);
         if (rc == MF_OK)
             rc = mf_array_new((size_t)f->n_traces, (size_t)f->n_steps, &traces[i], err);
         if (rc != MF_OK)
@@ -137,9 +137,7 @@ mf_status mf_fitter_generate(mf_fitter *f, const double *params, int n_init,
             .e = g.e,
             .n_traces = f->n_traces,
             .n_rows = 1,
-            .n_data = f->n_steps,
-            .n_sim = f->n_sim,
-            .dt = f->dt,
+            .n_steps = f->n_steps,
             .series = f->series,
             .values = g.values,
             .iteration = isnan(iteration) ? 1e9 : iteration,

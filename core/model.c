@@ -94,6 +94,7 @@ void mf_model_free(mf_model *m)
     mf_statements_free(m->reset);
     mf_expr_free(m->refractory);
     free(m->init_order);
+    free(m->sub_eq);
     mf_equations_free(m->eqs);
     free(m);
 }
@@ -134,6 +135,49 @@ const mf_expr *mf_model_subexpr(const mf_model *m, const mf_expr *e)
     if (i < 0 || i >= m->eqs->n || m->eqs->eq[i].kind != MF_EQ_SUBEXPR)
         return NULL;
     return m->eqs->eq[i].expr;
+}
+
+int mf_model_n_quantities(const mf_model *m)
+{
+    return m->n_var + m->n_sub;
+}
+
+int mf_model_find_quantity(const mf_model *m, const char *name)
+{
+    if (!name)
+        return -1;
+    int v = mf_model_find_var(m, name);
+    if (v >= 0)
+        return m->var[v].kind == MF_VAR_SPIKE ? -1 : v;
+    for (int i = 0; i < m->n_sub; i++)
+        if (strcmp(m->eqs->eq[m->sub_eq[i]].name, name) == 0)
+            return m->n_var + i;
+    return -1;
+}
+
+const char *mf_model_quantity_name(const mf_model *m, int q)
+{
+    if (q >= 0 && q < m->n_var)
+        return m->var[q].name;
+    if (q >= m->n_var && q < m->n_var + m->n_sub)
+        return m->eqs->eq[m->sub_eq[q - m->n_var]].name;
+    return NULL;
+}
+
+mf_dim mf_model_quantity_dim(const mf_model *m, int q)
+{
+    if (q >= 0 && q < m->n_var)
+        return m->var[q].dim;
+    if (q >= m->n_var && q < m->n_var + m->n_sub)
+        return m->eqs->eq[m->sub_eq[q - m->n_var]].dim;
+    return mf_dim_none();
+}
+
+const mf_expr *mf_model_quantity_expr(const mf_model *m, int q)
+{
+    if (q >= m->n_var && q < m->n_var + m->n_sub)
+        return m->eqs->eq[m->sub_eq[q - m->n_var]].expr;
+    return NULL;
 }
 
 /* --- the resolver for threshold, reset, refractory and param_init -------- */
@@ -268,7 +312,8 @@ static mf_status copy_defs(const mf_name_def *src, int n, mf_name_def **dst, mf_
     return MF_OK;
 }
 
-/* <out>_target for every output, then iteration. */
+/* <out>_target for every output (a variable or a subexpression, whose
+ * target has its declared unit), then iteration. */
 static mf_status make_extras(mf_model *m, const mf_model_spec *s, mf_error *err)
 {
     m->extras = calloc((size_t)s->n_outputs + 2, sizeof *m->extras);
@@ -276,8 +321,9 @@ static mf_status make_extras(mf_model *m, const mf_model_spec *s, mf_error *err)
         return nomem(err);
     for (int i = 0; i < s->n_outputs; i++) {
         const mf_equation *q = mf_equations_find(m->eqs, s->outputs[i]);
-        if (!q || q->kind == MF_EQ_SUBEXPR)
-            return mf_error_set(err, MF_ERR_NAME, "output '%s' is not a variable of the model",
+        if (!q)
+            return mf_error_set(err, MF_ERR_NAME,
+                                "output '%s' is not a variable or subexpression of the model",
                                 s->outputs[i]);
         size_t len = strlen(s->outputs[i]) + sizeof "_target";
         char *name = malloc(len);
@@ -287,7 +333,7 @@ static mf_status make_extras(mf_model *m, const mf_model_spec *s, mf_error *err)
         m->extras[m->n_extras++] = (mf_name_def){name, 0, q->dim};
     }
     m->n_targets = m->n_extras;
-    if (s->n_outputs > 0) {
+    if (s->n_outputs > 0 || s->iteration) {
         char *name = strdup("iteration");
         if (!name)
             return nomem(err);
@@ -362,6 +408,11 @@ static mf_status make_vars(mf_model *m, const mf_model_spec *s, mf_error *err)
         m->v_spike = m->n_var;
         rc = add_var(m, "_spike", MF_VAR_SPIKE, mf_dim_none(), -1, err);
     }
+    if (rc == MF_OK && !(m->sub_eq = calloc((size_t)eqs->n + 1, sizeof *m->sub_eq)))
+        rc = nomem(err);
+    for (int i = 0; rc == MF_OK && i < eqs->n; i++)
+        if (eqs->eq[i].kind == MF_EQ_SUBEXPR)
+            m->sub_eq[m->n_sub++] = i;
     return rc;
 }
 

@@ -66,9 +66,10 @@ typedef struct mf_model_spec {
     int n_constants;
     const mf_name_def *inputs; /* traces sampled per step (TimedArray): I : amp */
     int n_inputs;
-    /* Output variables a fitter compares with targets: each defines the
-     * per-step series `<name>_target` (the target trace, as brian2modelfitting
-     * exposes it); giving any also defines the scalar `iteration`. */
+    /* Outputs a fitter compares with targets, variables or subexpressions:
+     * each defines the per-step series `<name>_target` (the target trace, as
+     * brian2modelfitting exposes it); giving any also defines the scalar
+     * `iteration`. */
     const char *const *outputs;
     int n_outputs;
     const char *threshold;  /* NULL or "": no spikes */
@@ -80,6 +81,9 @@ typedef struct mf_model_spec {
     const char *const *init_names;
     const char *const *init_exprs;
     int n_init;
+    /* Defines the scalar `iteration` (the fit's round) even without outputs:
+     * fitters set it, so a spike fitter's model may use it too. */
+    bool iteration;
 } mf_model_spec;
 
 typedef struct mf_model {
@@ -114,6 +118,11 @@ typedef struct mf_model {
 
     int *init_order; /* variable indices with an init, in dependency order */
     int n_init;
+
+    /* The subexpressions in the order of the equations: subexpression i is
+     * eqs->eq[sub_eq[i]]. */
+    int *sub_eq;
+    int n_sub;
 } mf_model;
 
 mf_status mf_model_compile(const mf_model_spec *spec, mf_model **out, mf_error *err);
@@ -136,5 +145,17 @@ int mf_model_find_var(const mf_model *m, const char *name);
 
 /* The subexpression behind a resolved MF_SYM_SUBEXPR name, or NULL. */
 const mf_expr *mf_model_subexpr(const mf_model *m, const mf_expr *name);
+
+/* Quantities, what the engine can record and read at the end of a run:
+ * quantity q < n_var is variable q, q = n_var + i is subexpression i.
+ * mf_model_find_quantity gives the quantity named `name` (a variable other
+ * than the internal _spike, or a subexpression), or -1. */
+int mf_model_find_quantity(const mf_model *m, const char *name);
+int mf_model_n_quantities(const mf_model *m);
+const char *mf_model_quantity_name(const mf_model *m, int q);
+mf_dim mf_model_quantity_dim(const mf_model *m, int q);
+/* The right-hand side of subexpression quantity q (names resolved), or
+ * NULL when q is a variable. */
+const mf_expr *mf_model_quantity_expr(const mf_model *m, int q);
 
 #endif

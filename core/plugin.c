@@ -166,6 +166,33 @@ static const char *missing_metric_callback(const mf_plugin *d)
     return NULL;
 }
 
+/* ABI 1.1's description of a weighted sum of squares (plugin.h): only for
+ * a trace metric of power 2, its normalization a numeric option. Runs after
+ * check_options (it reads the copied table). */
+static mf_status check_weights(mf_registry *reg, const char *file, const mf_plugin_info *info,
+                               mf_error *err)
+{
+    const mf_plugin *d = &info->desc;
+    if (!d->metric_weights)
+        return MF_OK;
+    if (d->kind != MF_PLUGIN_METRIC || d->metric_kind != MF_METRIC_TRACES ||
+        d->metric_error_power != 2)
+        return add_refusal(reg, err,
+                           "%s: %s '%s' has metric_weights, which describe a trace metric of "
+                           "error power 2 (a weighted sum of squares)",
+                           file, mf_plugin_kind_name(d->kind), d->name);
+    if (!d->metric_normalization)
+        return MF_OK;
+    for (uint32_t i = 0; i < d->n_options; i++)
+        if (strcmp(info->specs[i].name, d->metric_normalization) == 0 &&
+            (info->specs[i].type == MF_OPT_QUANTITY || info->specs[i].type == MF_OPT_DOUBLE))
+            return MF_OK;
+    return add_refusal(reg, err,
+                       "%s: metric '%s' names '%s' as its metric_normalization, which is not "
+                       "a quantity or double option of its table",
+                       file, d->name, d->metric_normalization);
+}
+
 static mf_status check_callbacks(mf_registry *reg, const char *file, const mf_plugin *d,
                                  mf_error *err)
 {
@@ -212,12 +239,14 @@ static mf_status check_header(mf_registry *reg, const char *file, uint32_t index
                            "<modelfit/plugin.h>",
                            file, (unsigned)index, major, minor, MF_PLUGIN_ABI_MAJOR,
                            MF_PLUGIN_ABI_MINOR, MF_PLUGIN_ABI_MAJOR);
-    if (d->struct_size > sizeof(mf_plugin))
+    /* Each minor's size: 1.0's frozen, the current one ours. */
+    size_t claimed = minor == 0 ? MF_PLUGIN_SIZE_1_0 : sizeof(mf_plugin);
+    if (d->struct_size > claimed)
         return add_refusal(reg, err,
                            "%s: plugin #%u has a descriptor of %u bytes, larger than the %zu "
                            "bytes ABI %u.%u defines",
-                           file, (unsigned)index, (unsigned)d->struct_size, sizeof(mf_plugin),
-                           major, minor);
+                           file, (unsigned)index, (unsigned)d->struct_size, claimed, major,
+                           minor);
     if (d->struct_size < MF_PLUGIN_SIZE_1_0)
         return add_refusal(
             reg, err,
@@ -250,6 +279,8 @@ static mf_status make_info(mf_registry *reg, const char *file, uint32_t index,
         st = check_callbacks(reg, file, &info->desc, err);
     if (!st)
         st = check_options(reg, file, info, d, err);
+    if (!st)
+        st = check_weights(reg, file, info, err);
     if (!st && !(info->file = strdup(file)))
         st = mf_error_set(err, MF_ERR_NOMEM, "out of memory loading %s", file);
     if (st) {

@@ -27,11 +27,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The ABI 1.0 sizes: the smallest descriptor and option entry accepted.
- * When a minor version appends fields, freeze these at the 1.0 layout
- * (offsetof the end of metric_online_finish / help), so 1.0 plugins keep
- * loading. */
-#define MF_PLUGIN_SIZE_1_0      sizeof(mf_plugin)
+/* The ABI 1.0 sizes: the smallest descriptor and option entry accepted,
+ * frozen at the 1.0 layout so 1.0 plugins keep loading. A descriptor may
+ * not be larger than the version it claims defines: 1.0's size for 1.0,
+ * sizeof(mf_plugin) for the current minor (check_header in plugin.c). */
+#define MF_PLUGIN_SIZE_1_0      offsetof(mf_plugin, metric_weights)
 #define MF_OPTION_SPEC_SIZE_1_0 sizeof(mf_option_spec)
 
 struct mf_plugin_info {

@@ -167,9 +167,11 @@ static mf_status check_train(const double *t, size_t n, const char *what, size_t
                              mf_error *err)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!isfinite(t[i]))
-            return mf_error_set(err, MF_ERR_NUMERIC, "%s %zu: spike %zu is %g", what, k, i,
-                                t[i]);
+        if (!isfinite(t[i])) /* not %g: it may print "-nan" */
+            return mf_error_set(err, MF_ERR_NUMERIC, "%s %zu: spike %zu is %s", what, k, i,
+                                isnan(t[i]) ? "nan"
+                                : t[i] > 0  ? "inf"
+                                            : "-inf");
         if (i > 0 && t[i] < t[i - 1])
             return mf_error_set(err, MF_ERR_INVALID,
                                 "%s %zu: spike times must be ascending (spike %zu at %g s "
@@ -361,4 +363,114 @@ mf_status mf_metric_online_finish(const mf_metric *m, uint32_t n, void *acc,
     if (r != MF_PLUGIN_OK)
         return mf_plugin_fail(err, m->info, "metric_online_finish", r, &perr);
     return check_errors(m, "metric_online_finish", n, errors, err);
+}
+
+/* ---- options and the weighted-sum-of-squares description ----------------- */
+
+#define TYPE_BIT(t) (1u << (t))
+
+/* The resolved option `name`, whose type must be in the mask of TYPE_BITs. */
+static mf_status find_option(const mf_metric *m, const char *name, unsigned types,
+                             const mf_resolved_value **out, mf_error *err)
+{
+    if (!m || !name)
+        return mf_error_set(err, MF_ERR_INVALID, "metric option: no metric or no name");
+    const mf_option_spec *spec;
+    *out = mf_resolved_find(&m->hc->opts, name, &spec);
+    if (!*out)
+        return mf_error_set(err, MF_ERR_NAME, "metric '%s' has no option '%s'",
+                            m->info->desc.name, name);
+    if (!(types & TYPE_BIT(spec->type)))
+        return mf_error_set(err, MF_ERR_INVALID, "option '%s' of metric '%s' is a %s", name,
+                            m->info->desc.name, mf_plugin_option_type_name(spec->type));
+    return MF_OK;
+}
+
+mf_status mf_metric_option_double(const mf_metric *m, const char *name, double *value,
+                                  mf_error *err)
+{
+    const mf_resolved_value *v;
+    unsigned types = TYPE_BIT(MF_OPT_DOUBLE) | TYPE_BIT(MF_OPT_QUANTITY) |
+                     TYPE_BIT(MF_OPT_INT) | TYPE_BIT(MF_OPT_BOOL);
+    mf_status st = find_option(m, name, types, &v, err);
+    if (st == MF_OK)
+        *value = v->number;
+    return st;
+}
+
+mf_status mf_metric_option_quantity(const mf_metric *m, const char *name, double *value_si,
+                                    double dims[MF_N_BASE_UNITS], mf_error *err)
+{
+    const mf_resolved_value *v;
+    mf_status st =
+        find_option(m, name, TYPE_BIT(MF_OPT_QUANTITY) | TYPE_BIT(MF_OPT_DOUBLE), &v, err);
+    if (st != MF_OK)
+        return st;
+    *value_si = v->number;
+    for (int i = 0; i < MF_N_BASE_UNITS; i++)
+        dims[i] = v->dim.e[i]; /* zero for a DOUBLE (resolved values start zeroed) */
+    return MF_OK;
+}
+
+mf_status mf_metric_option_array(const mf_metric *m, const char *name, const double **values,
+                                 size_t *n, mf_error *err)
+{
+    const mf_resolved_value *v;
+    mf_status st = find_option(m, name, TYPE_BIT(MF_OPT_DOUBLE_ARRAY), &v, err);
+    if (st != MF_OK)
+        return st;
+    *values = v->array;
+    *n = v->n;
+    return MF_OK;
+}
+
+bool mf_metric_has_weights(const mf_metric *m)
+{
+    return m && m->info->desc.metric_weights != NULL;
+}
+
+mf_status mf_metric_weights(const mf_metric *m, double *weights, mf_error *err)
+{
+    mf_status st = need_prepared(m, MF_METRIC_TRACES, "mf_metric_weights", err);
+    if (st)
+        return st;
+    if (!m->info->desc.metric_weights)
+        return mf_error_set(err, MF_ERR_UNSUPPORTED,
+                            "metric '%s' does not describe itself as a weighted sum of squares "
+                            "(plugin ABI 1.1 metric_weights)",
+                            m->info->desc.name);
+    if (!weights)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_metric_weights: weights is NULL");
+    mf_plugin_err perr = {0};
+    int r = m->info->desc.metric_weights(m->state, weights, &perr);
+    if (r != MF_PLUGIN_OK)
+        return mf_plugin_fail(err, m->info, "metric_weights", r, &perr);
+    double sum = 0;
+    for (uint32_t s = 0; s < m->n_steps; s++) {
+        if (!(weights[s] >= 0) || !isfinite(weights[s]))
+            return mf_error_set(err, MF_ERR_PLUGIN,
+                                "metric '%s' (%s): metric_weights gave weight %g for step %u; "
+                                "weights must be finite and >= 0",
+                                m->info->desc.name, m->info->file, weights[s], (unsigned)s);
+        sum += weights[s];
+    }
+    if (!(sum > 0))
+        return mf_error_set(err, MF_ERR_PLUGIN,
+                            "metric '%s' (%s): metric_weights gave only zero weights",
+                            m->info->desc.name, m->info->file);
+    return MF_OK;
+}
+
+void mf_metric_normalization(const mf_metric *m, double *value_si, double dims[MF_N_BASE_UNITS])
+{
+    *value_si = 1;
+    for (int i = 0; i < MF_N_BASE_UNITS; i++)
+        dims[i] = 0;
+    if (!mf_metric_has_weights(m) || !m->info->desc.metric_normalization)
+        return;
+    /* The loader checked that the option exists with a numeric type. */
+    mf_error e;
+    if (mf_metric_option_quantity(m, m->info->desc.metric_normalization, value_si, dims, &e) !=
+        MF_OK)
+        *value_si = 1;
 }

@@ -1,9 +1,10 @@
 /* mf_fitter_refine: a local least-squares finish with GSL's
  * gsl_multifit_nlinear (trust region with Levenberg-Marquardt steps).
  *
- * The objective is the fit's own error. Each output's metric is read as a
- * weighted sum of squares, error = mean over traces of sum_s c_s d_s^2
- * (fitter_quad.c), so residual (output o, trace k, step s) is
+ * The objective is the fit's own error. Each output's metric describes
+ * itself as a weighted sum of squares (plugin ABI 1.1 metric_weights,
+ * read in fitter_fit.c), error = mean over traces of sum_s c_s d_s^2 with
+ * c = weights / N^2, so residual (output o, trace k, step s) is
  * sqrt(c_s / n_traces) * (model - target): their sum of squares is the sum
  * of the outputs' metric errors, t_start, t_weights and normalization
  * included. (brian2modelfitting's refine minimises the plain sum of squared
@@ -255,8 +256,9 @@ static mf_status check_refinable(const mf_fitter *f, mf_error *err)
         if (!f->metrics[o].coef)
             return mf_error_set(err, MF_ERR_INVALID,
                                 "refine minimises a sum of squares, but the metric '%s' of "
-                                "output '%s' is not a weighted sum of squared differences "
-                                "(mse is)",
+                                "output '%s' does not describe itself as a weighted sum of "
+                                "squared differences (mse does; a plugin does with ABI 1.1's "
+                                "metric_weights)",
                                 mf_metric_name(f->metrics[o].metric), f->out[o].name);
     return MF_OK;
 }

@@ -59,8 +59,7 @@ static void add(text *t, const char *fmt, ...)
 }
 
 /* A dimension as a Brian unit expression over base units:
- * "metre**2*kilogram/second**3/amp", "1" when dimensionless. (No
- * parentheses: after ':' they would start the flags.) */
+ * "metre**2*kilogram/second**3/amp", "1" when dimensionless. */
 static void unit_expr(mf_dim d, text *t)
 {
     static const char *base[MF_NDIM] = {"metre",  "kilogram", "second", "amp",
@@ -189,19 +188,20 @@ static mf_status output_equations(const mf_fitter *f, text *t, mf_error *err)
 {
     for (int o = 0; o < f->n_out; o++) {
         const fit_output *out = &f->out[o];
-        if (out->probe.var >= 0 && out->probe.var >= f->model->n_state)
+        const mf_expr *sub = mf_model_quantity_expr(f->model, out->q);
+        if (!sub && out->q >= f->model->n_state)
             return mf_error_set(err, MF_ERR_UNSUPPORTED,
                                 "exact gradients need outputs that are state variables or "
                                 "subexpressions; '%s' is neither",
                                 out->name);
-        if (out->probe.var >= 0)
+        if (!sub)
             continue;
         for (int j = 0; j < f->n_params; j++) {
             const mf_model_var *p = &f->model->var[f->param_var[j]];
             mf_dim dim = mf_dim_div(out->dim, p->dim);
             text rhs = {0};
             int n;
-            mf_status rc = sens_rhs(f, out->probe.expr, j, &rhs, &n, err);
+            mf_status rc = sens_rhs(f, sub, j, &rhs, &n, err);
             if (rc != MF_OK) {
                 free(rhs.s);
                 return rc;
@@ -318,7 +318,7 @@ static mf_status find_probes(const mf_fitter *f, fit_sens *s, mf_error *err)
         else
             snprintf(name, sizeof name, "S_%s_%s", f->out[o].name, param_name(f, j));
         mf_dim dim;
-        mf_status rc = mf_fit_probe_find(s->m, name, &s->probes[k], &dim, err);
+        mf_status rc = mf_fit_find(s->m, name, &s->probes[k], &dim, err);
         if (rc != MF_OK)
             return rc;
         if (!(s->store[k] = malloc(len * sizeof(double))))
@@ -378,9 +378,7 @@ mf_status mf_fit_sens_run(const mf_fitter *f, fit_sens *s, const double *x, doub
         .e = s->e,
         .n_traces = f->n_traces,
         .n_rows = 1,
-        .n_data = f->n_steps,
-        .n_sim = f->n_sim,
-        .dt = f->dt,
+        .n_steps = f->n_steps,
         .series = f->series,
         .values = values,
         .iteration = iteration,

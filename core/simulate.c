@@ -460,12 +460,13 @@ static mf_status bind_params(const mf_sim *s, sim_run *r, mf_error *err)
     if (!r->rec_vars)
         return nomem(err);
     for (int i = 0; i < s->n_rec; i++) {
-        int v = mf_model_find_var(m, s->rec[i]);
-        if (v < 0 || m->var[v].kind == MF_VAR_SPIKE)
+        int q = mf_model_find_quantity(m, s->rec[i]);
+        if (q < 0)
             return mf_error_set(err, MF_ERR_NAME,
-                                "cannot record '%s': it is not a variable of the model",
+                                "cannot record '%s': it is not a variable or subexpression of "
+                                "the model",
                                 s->rec[i]);
-        r->rec_vars[i] = v;
+        r->rec_vars[i] = q;
     }
     return MF_OK;
 }

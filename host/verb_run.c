@@ -5,6 +5,7 @@
  * the binding) ends the run with one line on stderr,
  * "modelfit: error: SCRIPT.lua:LINE: message", and exit status 1. */
 #include "lua_host.h"
+#include "mpi_host.h"
 #include "plot.h"
 #include "verbs.h"
 
@@ -48,6 +49,7 @@ static int protected_main(lua_State *L)
     const run_args *r = lua_touserdata(L, 1);
     luaL_openlibs(L);
     mf_lua_preload(L, r->ctx);
+    mf_host_mpi_lua(L);
     set_arg_table(L, r);
     if (luaL_loadfile(L, r->script) != LUA_OK)
         return lua_error(L);
@@ -89,7 +91,7 @@ static int run(run_args *r)
         char msg[4096];
         error_text(L, msg, sizeof msg);
         fflush(stdout);
-        mf_host_fail("error: %s", msg);
+        mf_host_mpi_fail(msg); /* under mpirun: printed by rank 0 only */
     }
     fflush(stdout);
     /* Closing runs every finalizer (optimizers, metrics, arrays) while the
@@ -108,8 +110,12 @@ int mf_verb_run(int argc, char **argv)
     if (mf_context_new(&ctx, &err) != MF_OK)
         return mf_host_fail("%s", err.message);
     mf_context_set_log(ctx, log_to_stderr, NULL, MF_LOG_WARNING);
+    if (mf_host_mpi_begin(ctx)) {
+        mf_context_free(ctx);
+        return 1;
+    }
     run_args r = {argv[1], argc - 2, argv + 2, ctx};
-    int status = run(&r);
+    int status = mf_host_mpi_end(ctx, run(&r));
     mf_context_free(ctx);
     return status;
 }

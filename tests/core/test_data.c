@@ -582,11 +582,24 @@ static void test_spike_trains_new_from(void **state)
     s = SENTINEL;
     assert_int_equal(mf_spike_trains_new_from(1, two, bad, &s, &err), MF_ERR_INVALID);
     assert_null(s);
-    double nan_t[] = {0.1, NAN};
+    assert_non_null(strstr(err.message, "spike train 1, spike 2 (counting from 1)"));
+    /* NaN is printed "nan" whatever its sign bit (0.0/0.0 sets it on x86). */
+    volatile double zero = 0.0;
+    double nan_t[] = {0.1, -(zero / zero)};
     bad[0] = nan_t;
     assert_int_equal(mf_spike_trains_new_from(1, two, bad, &s, &err), MF_ERR_NUMERIC);
+    assert_non_null(strstr(err.message, "spike train 1, spike 2 (counting from 1): the time is "
+                                        "nan;"));
+    nan_t[1] = nan_t[0];
+    double inf_t[] = {-INFINITY};
+    const double *two_trains[] = {nan_t, inf_t};
+    int lens2[] = {2, 1};
+    assert_int_equal(mf_spike_trains_new_from(2, lens2, two_trains, &s, &err), MF_ERR_NUMERIC);
+    assert_non_null(strstr(err.message, "spike train 2, spike 1 (counting from 1): the time is "
+                                        "-inf;"));
     int neg[] = {-1};
     assert_int_equal(mf_spike_trains_new_from(1, neg, bad, &s, &err), MF_ERR_INVALID);
+    assert_non_null(strstr(err.message, "spike train 1 (counting from 1): negative length"));
     assert_int_equal(mf_spike_trains_new_from(-1, neg, bad, &s, &err), MF_ERR_INVALID);
 }
 

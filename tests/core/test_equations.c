@@ -234,6 +234,48 @@ static void test_flags(void **state)
     mf_equations_free(eqs);
 }
 
+/* A parenthesised unit is the unit, not the flags: Brian writes
+ * `g : siemens/(metre**2) (constant)`; the flags are the group after the
+ * complete unit and a blank. */
+static void test_parenthesised_units(void **state)
+{
+    (void)state;
+    const mf_dim per_area = {{-4, -1, 3, 2, 0, 0, 0}};
+    mf_equations *eqs = parse_ok("g : siemens/(metre**2) (constant)\n"
+                                 "h : siemens/(metre**2)\n");
+    assert_int_equal(eqs->eq[0].flags, MF_EQFLAG_CONSTANT);
+    assert_dim(eqs->eq[0].dim, per_area);
+    assert_string_equal(eqs->eq[0].unit_text, "siemens/(metre**2)");
+    assert_int_equal(eqs->eq[1].flags, 0);
+    assert_dim(eqs->eq[1].dim, per_area);
+    assert_string_equal(eqs->eq[1].unit_text, "siemens/(metre**2)");
+    mf_equations_free(eqs);
+    eqs = parse_ok("k : siemens / (metre*metre) (constant)\n"
+                   "a : (siemens)\n"
+                   "b : (metre**2)**-1*siemens (constant)\n"
+                   "dv/dt = -v/tau : volt/(second/second) (unless refractory)\n"
+                   "tau : second\n");
+    assert_int_equal(eqs->eq[0].flags, MF_EQFLAG_CONSTANT);
+    assert_dim(eqs->eq[0].dim, per_area);
+    assert_int_equal(eqs->eq[1].flags, 0);
+    assert_dim(eqs->eq[1].dim, DIM_SIEMENS);
+    assert_int_equal(eqs->eq[2].flags, MF_EQFLAG_CONSTANT);
+    assert_dim(eqs->eq[2].dim, per_area);
+    assert_int_equal(eqs->eq[3].flags, MF_EQFLAG_UNLESS_REFRACTORY);
+    assert_dim(eqs->eq[3].dim, DIM_VOLT);
+    mf_equations_free(eqs);
+    /* The flags after a parenthesised unit are still checked. */
+    expect_error("g : siemens/(metre**2) (constnt)\n", NULL, MF_ERR_PARSE, 1, 25,
+                 "unknown flag 'constnt'");
+    expect_error("g : siemens/(metre**2) (constant\n", NULL, MF_ERR_PARSE, 1, 33,
+                 "missing ')'");
+    expect_error("g : siemens/(metre**2) (constant) x\n", NULL, MF_ERR_PARSE, 1, 35,
+                 "after the flags");
+    /* A group glued to the unit is inside the unit, and refused there. */
+    expect_error("g : siemens/(metre**2)(constant)\n", NULL, MF_ERR_PARSE, 1, 23, "");
+    expect_error("g : siemens/(metre**2\n", NULL, MF_ERR_PARSE, 1, 22, "");
+}
+
 static void test_crlf_and_tabs(void **state)
 {
     (void)state;
@@ -839,6 +881,7 @@ int main(void)
         cmocka_unit_test(test_continuation_lines),
         cmocka_unit_test(test_comments),
         cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_parenthesised_units),
         cmocka_unit_test(test_crlf_and_tabs),
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_unit_errors),

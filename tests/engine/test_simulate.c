@@ -88,6 +88,33 @@ static void test_input_held_past_its_end(void **state)
     mf_sim_free(s);
 }
 
+/* A subexpression is recorded like a variable, from the state at the step
+ * start and the input's sample at that step: w = v + I/Iu with the v above
+ * and I = 1, 2, 3, 3, 3, 3 gives 1, 2.1, 3.3, 3.6, 3.9, 4.2. */
+static void test_record_subexpression(void **state)
+{
+    (void)state;
+    mf_error err;
+    mf_sim *s = NULL;
+    ok(mf_sim_new(NULL, "dv/dt = I/(Iu*ms) : 1\nw = v + I/Iu : 1", &s, &err), &err);
+    ok(mf_sim_set_constant(s, "Iu", q("1*amp"), &err), &err);
+    static const double I[3] = {1, 2, 3};
+    ok(mf_sim_set_input(s, "I", q("amp"), 1, 3, I, &err), &err);
+    ok(mf_sim_set_dt(s, 1e-4, &err), &err);
+    ok(mf_sim_set_steps(s, 6, &err), &err);
+    ok(mf_sim_set_method(s, "euler", &err), &err);
+    ok(mf_sim_record(s, "w", &err), &err);
+    mf_sim_result *r = NULL;
+    ok(mf_sim_run(s, &r, &err), &err);
+    static const double want[6] = {1, 2.1, 3.3, 3.6, 3.9, 4.2};
+    const double *w = mf_sim_result_trace(r, "w");
+    assert_non_null(w);
+    for (int k = 0; k < 6; k++)
+        assert_true(fabs(w[k] - want[k]) < 1e-12);
+    mf_sim_result_free(r);
+    mf_sim_free(s);
+}
+
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -227,6 +254,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spike_example),
         cmocka_unit_test(test_input_held_past_its_end),
+        cmocka_unit_test(test_record_subexpression),
         cmocka_unit_test(test_hh_matches_brian_and_threads),
         cmocka_unit_test(test_errors),
     };

@@ -166,6 +166,54 @@ static void penalty_adds_its_value(void **state)
     mf_context_free(ctx);
 }
 
+/* The penalty is read at the end of the run: the state after the last step
+ * (t = N*dt) with the input's last sample, averaged over the traces. Here
+ * v = 0.1*k*c exactly, so v = 10*c at the end, the last samples of x are
+ * 1 mV and 2 mV, and t/(10*ms) = 1 there. */
+static void penalty_at_the_end(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    static double x[2 * N], v[2 * N];
+    for (int tr = 0; tr < 2; tr++)
+        for (int k = 0; k < N; k++) {
+            x[tr * N + k] = (tr + 1) * (k + 1) * 0.01 * MV;
+            v[tr * N + k] = 0;
+        }
+    mf_context *ctx = ft_context(1);
+    mf_fitter_spec *s;
+    mf_fitter *f;
+    FT_OK(mf_fitter_spec_new(MF_FITTER_TRACES, &s, err));
+    FT_OK(mf_fitter_spec_set_model(s,
+                                   "dv/dt = c/ms : volt\n"
+                                   "c : volt (constant)\n"
+                                   "pen = (v + x)**2*t/(10*ms) : volt**2\n",
+                                   NULL, err));
+    FT_OK(mf_fitter_spec_set_input(s, "x", ft_unit("volt"), 2, N, x, err));
+    FT_OK(mf_fitter_spec_set_output(s, "v", ft_unit("volt"), 2, N, v, err));
+    FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
+    FT_OK(mf_fitter_spec_set_n_samples(s, 4, err));
+    FT_OK(mf_fitter_spec_set_penalty(s, "pen", err));
+    FT_OK(mf_fitter_new(ctx, s, &f, err));
+    mf_fitter_spec_free(s);
+    mf_optimizer *opt = ft_optimizer(ctx, "random", 5);
+    const double lo[] = {1 * MV}, hi[] = {2 * MV};
+    FT_OK(mf_fitter_fit(f, opt, NULL, 1, 1, c_name, lo, hi, NULL, NULL, false, -1, err));
+    assert_int_equal(mf_fitter_history_size(f), 4);
+    for (long i = 0; i < 4; i++) {
+        double c = mf_fitter_history_point(f, i)[0];
+        double pen = (pow(10 * c + 1 * MV, 2) + pow(10 * c + 2 * MV, 2)) / 2;
+        double mse = 0;
+        for (int k = 0; k < N; k++)
+            mse += pow(0.1 * k * c, 2) / N;
+        assert_double_equal(mf_fitter_history_output_error(f, i, 0, true), mse, 1e-9 * mse);
+        assert_double_equal(mf_fitter_history_error(f, i), mse + pen, 1e-9 * (mse + pen));
+    }
+    mf_fitter_free(f);
+    mf_optimizer_free(opt);
+    mf_context_free(ctx);
+}
+
 /* The iteration a round used, read back from its errors: the model's
  * penalty is iteration * 1 mV^2 and the fit is otherwise exact. */
 static void expect_iterations(const mf_fitter *f, const long *want, int n)
@@ -359,9 +407,13 @@ static void multi_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(tstart_fits_the_second_half), cmocka_unit_test(tweights_equal_tstart),
-        cmocka_unit_test(penalty_adds_its_value),      cmocka_unit_test(iteration_counter),
-        cmocka_unit_test(changes_need_restart),        cmocka_unit_test(multi_output),
+        cmocka_unit_test(tstart_fits_the_second_half),
+        cmocka_unit_test(tweights_equal_tstart),
+        cmocka_unit_test(penalty_adds_its_value),
+        cmocka_unit_test(penalty_at_the_end),
+        cmocka_unit_test(iteration_counter),
+        cmocka_unit_test(changes_need_restart),
+        cmocka_unit_test(multi_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

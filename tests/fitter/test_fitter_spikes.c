@@ -173,11 +173,52 @@ static void default_metric(void **state)
     free(model);
 }
 
+/* A spike fitter's model may use `iteration` (the model compiler defines
+ * it for fitters): the threshold v > 1.05 + iteration with v = 0.1*(k + 1)
+ * after step k is first crossed at step 10 with iteration 0 and at step 20
+ * with iteration 1. */
+static void iteration_in_the_model(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    static double in[N];
+    double t_first = 10e-4;
+    const double *times[1] = {&t_first};
+    int lens[1] = {1};
+    mf_spike_trains *target;
+    FT_OK(mf_spike_trains_new_from(1, lens, times, &target, err));
+    mf_context *ctx = ft_context(1);
+    mf_fitter_spec *s;
+    mf_fitter *f;
+    FT_OK(mf_fitter_spec_new(MF_FITTER_SPIKES, &s, err));
+    FT_OK(mf_fitter_spec_set_model(s, "dv/dt = r/ms + I/second : 1\nr : 1 (constant)\n", NULL,
+                                   err));
+    FT_OK(mf_fitter_spec_set_input(s, "I", ft_unit("1"), 1, N, in, err));
+    FT_OK(mf_fitter_spec_set_output_spikes(s, target, err));
+    FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
+    FT_OK(mf_fitter_spec_set_threshold(s, "v > 1.05 + iteration", err));
+    FT_OK(mf_fitter_spec_set_reset(s, "v = -100", err));
+    FT_OK(mf_fitter_new(ctx, s, &f, err));
+    mf_fitter_spec_free(s);
+    const double r = 1;
+    for (int it = 0; it < 2; it++) {
+        mf_spike_trains *got;
+        FT_OK(mf_fitter_generate(f, &r, 0, NULL, NULL, it, 0, NULL, NULL, &got, err));
+        assert_int_equal(mf_spike_trains_len(got, 0), 1);
+        assert_double_equal(mf_spike_trains_times(got, 0)[0], (10 + 10 * it) * 1e-4, 1e-12);
+        mf_spike_trains_free(got);
+    }
+    mf_fitter_free(f);
+    mf_spike_trains_free(target);
+    mf_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(eif_gamma_fit),
         cmocka_unit_test(default_metric),
+        cmocka_unit_test(iteration_in_the_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,6 +235,50 @@ static void penalty_in_objective(void **state)
     mf_context_free(ctx);
 }
 
+/* What the fitter reads from a metric's ABI 1.1 description: a plain
+ * number as normalization keeps the error in A^2 and raw = N^2 * error; a
+ * metric built against ABI 1.0 (no description) fits, with raw = error,
+ * but cannot be refined. */
+static void metric_descriptions(void **state)
+{
+    (void)state;
+    mf_context *ctx = ft_context(1);
+    mf_fitter *f = linear_fitter(ctx, "", NULL);
+    mf_optimizer *o = ft_optimizer(ctx, "random", 1);
+    mf_metric *m = ft_metric(ctx, "mse", "normalization=0.5", NULL);
+    FT_OK(mf_fitter_fit(f, o, &m, 1, 2, names, lo, hi, NULL, NULL, false, -1, err));
+    mf_quantity raw = mf_fitter_output_error_unit(f, 0, false);
+    mf_quantity norm = mf_fitter_output_error_unit(f, 0, true);
+    for (int i = 0; i < 7; i++) {
+        assert_double_equal(raw.dim[i], i == 3 ? 2 : 0, 0); /* A^2 */
+        assert_double_equal(norm.dim[i], raw.dim[i], 0);
+    }
+    for (long i = 0; i < mf_fitter_history_size(f); i++) {
+        const double *x = mf_fitter_history_point(f, i);
+        double mse = 0;
+        for (int k = 0; k < NT * NS; k++)
+            mse += pow(x[0] * vin[k] + x[1] - target[k], 2) / (NT * NS);
+        assert_double_equal(mf_fitter_history_output_error(f, i, 0, false), mse, 1e-9 * mse);
+        assert_double_equal(mf_fitter_history_output_error(f, i, 0, true), 4 * mse, 4e-9 * mse);
+    }
+    mf_metric *old;
+    FT_OK(mf_metric_new(ctx, MF_TEST_BINARY_DIR "/plugins/broken/abi_1_0.so", NULL, &old, err));
+    FT_OK(mf_fitter_fit(f, NULL, &old, 1, 0, NULL, NULL, NULL, NULL, NULL, true, -1, err));
+    long last = mf_fitter_history_size(f) - 1;
+    assert_true(mf_fitter_history_output_error(f, last, 0, false) ==
+                mf_fitter_history_output_error(f, last, 0, true));
+    double x[2], e;
+    mf_error er;
+    assert_int_equal(mf_fitter_refine(f, start, 0, 0, NAN, NULL, NULL, x, &e, NULL, &er),
+                     MF_ERR_INVALID);
+    assert_non_null(strstr(er.message, "does not describe itself as a weighted sum"));
+    mf_fitter_free(f);
+    mf_metric_free(m);
+    mf_metric_free(old);
+    mf_optimizer_free(o);
+    mf_context_free(ctx);
+}
+
 /* The multi-output relaxation (brian2modelfitting's test_multiobjective):
  * x(t_k) = T*g_k with g_k = 1 - exp(-k dt/5 ms), so the optimum of each
  * target is 5 (or -7 mV) * sum(g)/sum(g^2) over the kept steps. */
@@ -364,6 +408,7 @@ int main(void)
         cmocka_unit_test(stays_in_bounds),
         cmocka_unit_test(refusals_and_callback),
         cmocka_unit_test(penalty_in_objective),
+        cmocka_unit_test(metric_descriptions),
         cmocka_unit_test(multi_output_optimum),
         cmocka_unit_test(sensitivities_match_differences),
     };

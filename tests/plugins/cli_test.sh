@@ -15,7 +15,7 @@ export MODELFIT_PLUGIN_PATH="$dir"
 
 "$exe" plugins >"$out" 2>&1 || fail "modelfit plugins exited with $?"
 for p in "de +optimizer" "grid +optimizer" "random +optimizer" "mse +metric" "gamma +metric"; do
-    grep -Eq "^$p +1\.0\.0 +ABI 1\.0 +$dir/" "$out" || fail "no line for '$p' from $dir"
+    grep -Eq "^$p +1\.0\.0 +ABI 1\.1 +$dir/" "$out" || fail "no line for '$p' from $dir"
 done
 
 "$exe" plugins de >"$out" 2>&1 || fail "modelfit plugins de exited with $?"

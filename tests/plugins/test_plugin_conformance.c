@@ -9,7 +9,8 @@
  * points as the original.
  * Metrics: zero error on identical inputs, positive on different ones,
  * NaN output -> NaN or +inf error, the same errors from several threads at
- * once, and the online form (when present) agreeing with the batch form.
+ * once, the online form (when present) agreeing with the batch form, and
+ * a metric describing its weights (ABI 1.1) computing exactly that sum.
  *
  * Which plugins: MODELFIT_PLUGIN_PATH when set (the SDK install test points
  * it at the template builds), else the build tree's plugins first. With
@@ -321,6 +322,29 @@ static mf_metric *make_metric(const mf_plugin_info *info)
     return m;
 }
 
+/* A metric that describes itself as a weighted sum of squares (ABI 1.1)
+ * must compute exactly that: error = sum_s w[s] (model - target)^2 / N^2
+ * for every finite lane. */
+static void check_weights(mf_metric *m, const double *targets, double model[][STEPS],
+                          const uint32_t *trace, const double *errors)
+{
+    if (!mf_metric_has_weights(m))
+        return;
+    double w[STEPS], n, dims[MF_N_BASE_UNITS];
+    mf_error err;
+    if (mf_metric_weights(m, w, &err) != MF_OK)
+        fail_msg("%s", err.message);
+    mf_metric_normalization(m, &n, dims);
+    for (int j = 0; j < LANES; j++) {
+        if (isnan(errors[j]))
+            continue;
+        double sum = 0;
+        for (int s = 0; s < STEPS; s++)
+            sum += w[s] * pow(model[j][s] - targets[trace[j] * STEPS + s], 2) / (n * n);
+        assert_true(fabs(sum - errors[j]) <= 1e-12 * fabs(errors[j]) + 1e-300);
+    }
+}
+
 static void check_trace_metric(mf_metric *m)
 {
     static double targets[TRACES * STEPS], model[LANES][STEPS];
@@ -362,6 +386,7 @@ static void check_trace_metric(mf_metric *m)
     }
     for (int j = 0; j < LANES; j++)
         assert_true(par[j] == errors[j] || (isnan(par[j]) && isnan(errors[j])));
+    check_weights(m, targets, model, trace, errors);
     /* The online form sees the same values step by step. */
     size_t size = mf_metric_online_size(m);
     if (size == 0)

@@ -62,13 +62,13 @@ static void expect_refused(const char *file, const char *needle)
 static void test_wrong_abi_major(void **state)
 {
     (void)state;
-    expect_refused("abi_major.so", "uses plugin ABI 2.0, but this modelfit supports ABI 1.0");
+    expect_refused("abi_major.so", "uses plugin ABI 2.0, but this modelfit supports ABI 1.1");
 }
 
 static void test_newer_abi_minor(void **state)
 {
     (void)state;
-    expect_refused("abi_minor.so", "uses plugin ABI 1.99, but this modelfit supports ABI 1.0");
+    expect_refused("abi_minor.so", "uses plugin ABI 1.99, but this modelfit supports ABI 1.1");
 }
 
 static void test_missing_entry_symbol(void **state)
@@ -84,6 +84,56 @@ static void test_oversized_struct(void **state)
     snprintf(needle, sizeof needle, "descriptor of %zu bytes, larger than the %zu bytes",
              sizeof(mf_plugin) + 64, sizeof(mf_plugin));
     expect_refused("oversized.so", needle);
+}
+
+/* ABI 1.1 appended metric_weights: a descriptor claiming 1.0 cannot be
+ * larger than 1.0's, and a 1.0 metric keeps working without them. */
+static void test_abi_1_0_oversized(void **state)
+{
+    (void)state;
+    char needle[128];
+    snprintf(needle, sizeof needle,
+             "descriptor of %zu bytes, larger than the %zu bytes ABI 1.0", sizeof(mf_plugin),
+             offsetof(mf_plugin, metric_weights));
+    expect_refused("abi_1_0_oversized.so", needle);
+}
+
+static void test_abi_1_0_metric_works(void **state)
+{
+    (void)state;
+    mf_context *ctx = new_context(BROKEN_DIR);
+    mf_metric *m;
+    mf_error err;
+    assert_int_equal(mf_metric_new(ctx, "old_metric", NULL, &m, &err), MF_OK);
+    const mf_plugin *d = mf_plugin_info_descriptor(mf_metric_plugin(m));
+    assert_int_equal(d->abi_version, 1u << 16);
+    assert_null(d->metric_weights); /* past its struct_size: zero in the host's copy */
+    assert_null(d->metric_normalization);
+    const double target[4] = {1, 2, 3, 4}, model[4] = {1, 2, 3, 6};
+    const double *rows[1] = {model};
+    uint32_t trace[1] = {0};
+    double e;
+    assert_int_equal(mf_metric_prepare_traces(m, 0.1, 1, 4, target, &err), MF_OK);
+    assert_int_equal(mf_metric_errors(m, 1, trace, rows, 1, &e, &err), MF_OK);
+    assert_true(e == 1.0); /* (6 - 4)^2 / 4 */
+    assert_false(mf_metric_has_weights(m));
+    double w[4], n, dims[MF_N_BASE_UNITS];
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_ERR_UNSUPPORTED);
+    expect_text(err.message, "does not describe itself as a weighted sum of squares");
+    mf_metric_normalization(m, &n, dims);
+    assert_true(n == 1.0 && dims[0] == 0 && dims[3] == 0);
+    mf_metric_free(m);
+    mf_context_free(ctx);
+}
+
+static void test_weights_need_a_quadratic_metric(void **state)
+{
+    (void)state;
+    expect_refused("weights_power.so", "has metric_weights, which describe a trace metric of "
+                                       "error power 2");
+    expect_refused("weights_normalization.so",
+                   "names 'label' as its metric_normalization, which is not a quantity or "
+                   "double option");
 }
 
 static void test_undersized_struct(void **state)
@@ -168,10 +218,10 @@ static void test_scan_broken_directory(void **state)
     assert_int_equal(mf_plugins_find(ctx, "de", MF_PLUGIN_OPTIMIZER, &info, &err), MF_OK);
     assert_int_equal(mf_plugins_find(ctx, "abi_major", 0, &info, &err), MF_ERR_NAME);
     expect_text(err.message, "no plugin named 'abi_major'; available: ");
-    /* abi_major, abi_minor, bad_options x4, duplicate, empty_name,
-     * missing_callback x2, no_entry, no_plugins, oversized, undersized,
-     * unloadable */
-    assert_true(mf_plugins_refusal_count(ctx) >= 15);
+    /* abi_major, abi_minor, abi_1_0_oversized, bad_options x4, duplicate,
+     * empty_name, missing_callback x2, no_entry, no_plugins, oversized,
+     * undersized, unloadable, weights_power, weights_normalization */
+    assert_true(mf_plugins_refusal_count(ctx) >= 18);
     mf_context_free(ctx);
 }
 
@@ -387,6 +437,21 @@ static void test_misbehaving_metrics(void **state)
     assert_int_equal(mf_metric_online_finish(m, 2, errors, trace, errors, &err),
                      MF_ERR_UNSUPPORTED);
     mf_metric_free(m);
+
+    /* Weights are checked: finite, >= 0; a failing callback is named. */
+    double w[4];
+    assert_int_equal(mf_metric_new(ctx, "negative_weights", NULL, &m, &err), MF_OK);
+    assert_true(mf_metric_has_weights(m));
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_ERR_INVALID); /* not prepared */
+    assert_int_equal(mf_metric_prepare_traces(m, 0.1, 1, 4, target, &err), MF_OK);
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_ERR_PLUGIN);
+    expect_text(err.message, "metric_weights gave weight -0.5 for step 2");
+    mf_metric_free(m);
+    assert_int_equal(mf_metric_new(ctx, "failing_weights", NULL, &m, &err), MF_OK);
+    assert_int_equal(mf_metric_prepare_traces(m, 0.1, 1, 4, target, &err), MF_OK);
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_ERR_PLUGIN);
+    expect_text(err.message, "metric_weights failed: no weights today");
+    mf_metric_free(m);
     mf_metric_free(NULL);
     mf_context_free(ctx);
 }
@@ -398,6 +463,9 @@ int main(void)
         cmocka_unit_test(test_newer_abi_minor),
         cmocka_unit_test(test_missing_entry_symbol),
         cmocka_unit_test(test_oversized_struct),
+        cmocka_unit_test(test_abi_1_0_oversized),
+        cmocka_unit_test(test_abi_1_0_metric_works),
+        cmocka_unit_test(test_weights_need_a_quadratic_metric),
         cmocka_unit_test(test_undersized_struct),
         cmocka_unit_test(test_empty_name),
         cmocka_unit_test(test_missing_callbacks),

@@ -506,6 +506,112 @@ static void test_mse_stride(void **state)
     mf_metric_free(m);
 }
 
+/* ABI 1.1: mse describes itself as a weighted sum of squares. The check is
+ * the definition itself: for random traces its error must equal
+ * sum_s weights[s] * (model_s - target_s)^2 / N^2 with the weights and N it
+ * reports, with t_start (weights 1/n_kept from the start step) and with
+ * t_weights (weights w / sum w). */
+static void check_weighted_sum(mf_metric *m, double n_want,
+                               const double n_dims[MF_N_BASE_UNITS])
+{
+    enum { STEPS = 30 };
+    double target[2 * STEPS], model[2 * STEPS], w[STEPS], e[2];
+    fill(target, 2 * STEPS, 5);
+    fill(model, 2 * STEPS, 6);
+    mse_errors(m, 0.1 * ms, 2, STEPS, target, 1, model, e);
+    assert_true(mf_metric_has_weights(m));
+    mf_error err;
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_OK);
+    double n, dims[MF_N_BASE_UNITS];
+    mf_metric_normalization(m, &n, dims);
+    expect_close(n, n_want, 1e-15);
+    assert_memory_equal(dims, n_dims, sizeof dims);
+    double sum = 0;
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < STEPS; i++)
+            sum += w[i] * pow(model[k * STEPS + i] - target[k * STEPS + i], 2) / (n * n) / 2;
+    expect_close(e[0], sum, 1e-12);
+}
+
+static void test_mse_weights(void **state)
+{
+    (void)state;
+    static const double none[MF_N_BASE_UNITS] = {0};
+    static const double volt[MF_N_BASE_UNITS] = {2, 1, -3, -1, 0, 0, 0};
+    mf_options *o;
+    assert_int_equal(mf_options_new(&o, NULL), MF_OK);
+    mf_metric *m = mse_metric(o);
+    check_weighted_sum(m, 1, none);
+    mf_metric_free(m);
+
+    mf_options_set_string(o, "t_start", "1.2*ms", NULL);
+    mf_options_set_quantity(o, "normalization", 2e-3, volt, NULL);
+    m = mse_metric(o);
+    check_weighted_sum(m, 2e-3, volt);
+    double w[30];
+    mf_error err;
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_OK);
+    for (int i = 0; i < 30; i++)
+        assert_true(w[i] == (i < 12 ? 0.0 : 1.0 / 18));
+    mf_metric_free(m);
+    mf_options_free(o);
+
+    double tw[30];
+    for (int i = 0; i < 30; i++)
+        tw[i] = i % 3;
+    assert_int_equal(mf_options_new(&o, NULL), MF_OK);
+    mf_options_set_array(o, "t_weights", tw, 30, NULL);
+    mf_options_set_double(o, "normalization", 0.5, NULL);
+    m = mse_metric(o);
+    check_weighted_sum(m, 0.5, none);
+    assert_int_equal(mf_metric_weights(m, w, &err), MF_OK);
+    for (int i = 0; i < 30; i++)
+        expect_close(w[i] + 1, tw[i] / 30 + 1, 1e-15); /* sum of tw: 30 */
+    mf_metric_free(m);
+    mf_options_free(o);
+}
+
+/* The options as the metric got them: validated, defaults filled in. */
+static void test_metric_options(void **state)
+{
+    (void)state;
+    static const double volt[MF_N_BASE_UNITS] = {2, 1, -3, -1, 0, 0, 0};
+    mf_options *o;
+    assert_int_equal(mf_options_new(&o, NULL), MF_OK);
+    mf_options_set_string(o, "normalization", "3*mV", NULL);
+    const double tw[3] = {1, 2, 3};
+    mf_options_set_array(o, "t_weights", tw, 3, NULL);
+    mf_metric *m = mse_metric(o);
+    mf_options_free(o);
+    double v, dims[MF_N_BASE_UNITS];
+    mf_error err;
+    assert_int_equal(mf_metric_option_quantity(m, "normalization", &v, dims, &err), MF_OK);
+    expect_close(v, 3e-3, 1e-15);
+    assert_memory_equal(dims, volt, sizeof dims);
+    assert_int_equal(mf_metric_option_quantity(m, "t_start", &v, dims, &err), MF_OK);
+    assert_true(v == 0 && dims[2] == 1); /* the default, in seconds */
+    assert_int_equal(mf_metric_option_double(m, "t_start", &v, &err), MF_OK);
+    assert_true(v == 0);
+    const double *a;
+    size_t n;
+    assert_int_equal(mf_metric_option_array(m, "t_weights", &a, &n, &err), MF_OK);
+    assert_int_equal(n, 3);
+    assert_true(a[0] == 1 && a[2] == 3);
+    assert_int_equal(mf_metric_option_double(m, "t_weight", &v, &err), MF_ERR_NAME);
+    expect_text(err.message, "metric 'mse' has no option 't_weight'");
+    assert_int_equal(mf_metric_option_double(m, "t_weights_file", &v, &err), MF_ERR_INVALID);
+    expect_text(err.message, "option 't_weights_file' of metric 'mse' is a string");
+    assert_int_equal(mf_metric_option_array(m, "normalization", &a, &n, &err), MF_ERR_INVALID);
+    mf_metric_free(m);
+    /* gamma has no weights (it is no sum of squares): N reads as 1. */
+    gamma_case g = {.delta_ms = 1, .rate_correction = -1};
+    m = gamma_metric(&g, &err);
+    assert_false(mf_metric_has_weights(m));
+    mf_metric_normalization(m, &v, dims);
+    assert_true(v == 1);
+    mf_metric_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +627,8 @@ int main(void)
         cmocka_unit_test(test_mse_t_weights_file),
         cmocka_unit_test(test_mse_refusals),
         cmocka_unit_test(test_mse_stride),
+        cmocka_unit_test(test_mse_weights),
+        cmocka_unit_test(test_metric_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 #include "modelfit/model.h"
 #include "modelfit/simulate.h"
 #include "modelfit/fitter.h"
+#include "modelfit/distribute.h"
 
 #ifdef __cplusplus
 extern "C" {

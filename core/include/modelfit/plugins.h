@@ -216,6 +216,35 @@ MF_API mf_status mf_metric_errors_spikes(const mf_metric *metric, uint32_t n_lan
 MF_API void mf_metric_average_samples(uint32_t n_samples, uint32_t n_traces,
                                       const double *lane_errors, double *sample_errors);
 
+/* A metric's options as it got them: validated against its table, defaults
+ * filled in. _double reads DOUBLE, INT and BOOL options as numbers and
+ * QUANTITY ones in SI; _quantity reads QUANTITY options with their
+ * dimension (a DOUBLE one as dimensionless); _array reads DOUBLE_ARRAY
+ * options (owned by the metric, NULL when empty). An option the metric does
+ * not have is MF_ERR_NAME, another type MF_ERR_INVALID. */
+MF_API mf_status mf_metric_option_double(const mf_metric *metric, const char *name,
+                                         double *value, mf_error *err);
+MF_API mf_status mf_metric_option_quantity(const mf_metric *metric, const char *name,
+                                           double *value_si, double dims[MF_N_BASE_UNITS],
+                                           mf_error *err);
+MF_API mf_status mf_metric_option_array(const mf_metric *metric, const char *name,
+                                        const double **values, size_t *n, mf_error *err);
+
+/* A trace metric that describes itself as a weighted sum of squares
+ * (plugin ABI 1.1, mf_plugin.metric_weights): per lane
+ *     error = sum_s weights[s] * (model_s - target_s)^2 / N^2
+ * with N its normalization. mf_metric_has_weights says whether it does.
+ * mf_metric_weights writes the n_steps weights of the prepared targets:
+ * MF_ERR_UNSUPPORTED when the metric does not describe itself so,
+ * MF_ERR_INVALID before prepare, MF_ERR_PLUGIN when a weight is negative or
+ * not finite or all are 0. mf_metric_normalization gives N in SI and its
+ * dimension: the value of the option the plugin names, 1 and
+ * dimensionless when it names none (or has no weights). */
+MF_API bool mf_metric_has_weights(const mf_metric *metric);
+MF_API mf_status mf_metric_weights(const mf_metric *metric, double *weights, mf_error *err);
+MF_API void mf_metric_normalization(const mf_metric *metric, double *value_si,
+                                    double dims[MF_N_BASE_UNITS]);
+
 /* The online (streaming) form: 0 when the plugin has none, else the bytes
  * of one lane's accumulator (see mf_plugin.metric_online_size). init, then
  * update once per step 0..n_steps-1, then finish. update is thread-safe for

@@ -93,7 +93,9 @@ MF_API mf_status mf_sim_set_init(mf_sim *s, const char *variable, const char *va
 MF_API mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples,
                                   const double *values, mf_error *err);
 
-/* Records a variable at every step. */
+/* Records a variable or a subexpression at every step (a subexpression is
+ * computed from the recorded state at the step start, t = k*dt, with the
+ * inputs' sample k). */
 MF_API mf_status mf_sim_record(mf_sim *s, const char *variable, mf_error *err);
 
 /* Runs the simulation. Errors: the model's (with their place), a missing

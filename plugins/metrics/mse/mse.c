@@ -10,7 +10,9 @@
  * averages the lanes of one parameter set over the traces.
  *
  * The online form keeps one double per lane (the running weighted sum), so
- * a fit need not record traces. */
+ * a fit need not record traces. metric_weights (plugin ABI 1.1) tells the
+ * host the per-step weights and that `normalization` is N, so a fit can
+ * refine by least squares and report the error before normalization. */
 #include <modelfit/plugin.h>
 
 #include <ctype.h>
@@ -263,6 +265,17 @@ static int online_finish(void *p, uint32_t n, void *acc, const uint32_t *trace, 
     return MF_PLUGIN_OK;
 }
 
+/* ABI 1.1: the error is sum_s weights[s] * (model_s - target_s)^2 / N^2
+ * with these weights and N the `normalization` option. */
+static int weights(void *p, double *w, mf_plugin_err *err)
+{
+    (void)err;
+    const mse_state *s = p;
+    for (uint32_t i = 0; i < s->targets->n_steps; i++)
+        w[i] = i < s->start ? 0.0 : (s->weights ? s->weights[i] : 1.0) / s->n_kept;
+    return MF_PLUGIN_OK;
+}
+
 static const mf_plugin descriptor = {
     .abi_version = MF_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(mf_plugin),
@@ -283,6 +296,8 @@ static const mf_plugin descriptor = {
     .metric_online_init = online_init,
     .metric_online_update = online_update,
     .metric_online_finish = online_finish,
+    .metric_weights = weights,
+    .metric_normalization = "normalization",
 };
 
 MF_PLUGIN_EXPORT const mf_plugin *mf_plugin_entry(uint32_t index)

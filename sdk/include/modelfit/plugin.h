@@ -1,4 +1,7 @@
-/* <modelfit/plugin.h>: the modelfit plugin ABI, version 1.0.
+/* <modelfit/plugin.h>: the modelfit plugin ABI, version 1.1.
+ *
+ * History: 1.0 the first; 1.1 appends metric_weights and
+ * metric_normalization (trace metrics that are weighted sums of squares).
  *
  * The only header a plugin needs. A plugin includes nothing else of modelfit
  * and links nothing of ours: everything it needs from the host (its option
@@ -66,7 +69,7 @@ extern "C" {
 #endif
 
 #define MF_PLUGIN_ABI_MAJOR   1
-#define MF_PLUGIN_ABI_MINOR   0
+#define MF_PLUGIN_ABI_MINOR   1
 #define MF_PLUGIN_ABI_VERSION ((uint32_t)((MF_PLUGIN_ABI_MAJOR << 16) | MF_PLUGIN_ABI_MINOR))
 
 /* Marks the one exported symbol. Build plugins with -fvisibility=hidden so
@@ -345,6 +348,30 @@ typedef struct mf_plugin {
     int (*metric_online_finish)(void *state, uint32_t n, void *acc, const uint32_t *trace,
                                 double *errors, mf_plugin_err *err);
     /* ABI 1.0 ends here; fields added later go below, with the minor bumped. */
+
+    /* ---- ABI 1.1: trace metrics that are weighted sums of squares --------
+     * Optional (zero in a 1.0 plugin, which keeps working: the host then
+     * only knows the error's value). A trace metric whose error of a lane is
+     *     error = sum_s weights[s] * (model_s - target_s)^2 / N^2
+     * says so with these two fields, and the host uses the structure: it
+     * minimises the same error by least squares (refine's residuals
+     * sqrt(weights[s]) * (model_s - target_s) / N) and reports the error
+     * before normalization, error * N^2, in the output's unit squared.
+     *
+     * metric_weights: writes the n_steps weights of the prepared state (the
+     *   same for every trace), each finite and >= 0 (0 ignores a step), not
+     *   all 0 (mse's: 1/n_kept from t_start on, or t_weights / their sum).
+     *   Only with metric_kind MF_METRIC_TRACES and metric_error_power 2 (the
+     *   host refuses the file otherwise). Called after create, never
+     *   concurrently with another callback of the same state.
+     * metric_normalization: the name of the option (in `options`, of type
+     *   MF_OPT_QUANTITY or MF_OPT_DOUBLE) whose value is N, or NULL for
+     *   N = 1. The host reads the value and, for a quantity, its unit from
+     *   the validated options, so a normalization in the output's unit
+     *   (`1*mV` for volts) makes the error dimensionless and a plain number
+     *   keeps the output's unit squared. Ignored without metric_weights. */
+    int (*metric_weights)(void *state, double *weights, mf_plugin_err *err);
+    const char *metric_normalization;
 } mf_plugin;
 
 /* The entry point every plugin file exports (see the top of this file). */

@@ -118,6 +118,22 @@ static int failing_error(void *p, const mf_lanes *lanes, double *errors, mf_plug
     return MF_PLUGIN_FAILED;
 }
 
+/* ABI 1.1 weights: one negative, or a failure. */
+static int negative_weights(void *p, double *w, mf_plugin_err *err)
+{
+    (void)p, (void)err;
+    for (int i = 0; i < 4; i++)
+        w[i] = i == 2 ? -0.5 : 0.25;
+    return MF_PLUGIN_OK;
+}
+
+static int failing_weights(void *p, double *w, mf_plugin_err *err)
+{
+    (void)w;
+    ((min_state *)p)->host->set_error(err, "no weights today");
+    return MF_PLUGIN_FAILED;
+}
+
 #define MIN_METRIC(NAME)                                                                       \
     .abi_version = MF_PLUGIN_ABI_VERSION, .struct_size = sizeof(mf_plugin), .name = NAME,      \
     .kind = MF_PLUGIN_METRIC, .option_size = sizeof(mf_option_spec), .version = "0.0.1",       \
@@ -138,6 +154,9 @@ static const mf_plugin d[] = {
     {MIN_METRIC("negative_error")},
     {MIN_METRIC("fail_metric_create"), .metric_create = metric_fail_create},
     {MIN_METRIC("failing_error"), .metric_error = failing_error},
+    {MIN_METRIC("negative_weights"), .metric_error_power = 2,
+     .metric_weights = negative_weights},
+    {MIN_METRIC("failing_weights"), .metric_error_power = 2, .metric_weights = failing_weights},
 };
 
 MF_PLUGIN_EXPORT const mf_plugin *mf_plugin_entry(uint32_t index)

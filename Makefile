@@ -76,7 +76,7 @@ clean:
 # written). Crashing inputs land in $(FUZZ_BUILD)/fuzz-artifacts/<target>/.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= equations expr quantity csv npy spikes
+FUZZ_TARGETS ?= equations expr quantity csv npy spikes checkpoint lua_options
 # clang with libFuzzer and the sanitizer runtimes, and LLVM's OpenMP for clang.
 FUZZ_PACKAGES = clang libclang-rt-14-dev libomp-dev
 

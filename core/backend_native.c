@@ -9,12 +9,11 @@
  * which native code would not speed up). Every such fallback says so in one
  * log line through the context.
  *
- * Vector exp: glibc's libmvec exp is not the scalar exp bit for bit, so
- * results would differ from the interpreter's in the last bits of every exp
- * and those differences grow through the HH dynamics. It is off by default
- * (results identical to the interpreter); MODELFIT_VECTOR_EXP=1 turns it on
- * (tests/native/test_native_parity.c measures how far it moves the HH
- * traces). */
+ * exp: both backends use mf_exp (mf_exp.h), vectorised in the kernels, so
+ * the kernels compute the interpreter's bits (tests/native/
+ * test_native_parity.c checks equality). glibc's vector exp (libmvec) was
+ * an option once: it is not the scalar exp bit for bit and the HH dynamics
+ * grew its last-bit differences to 2e-10 relative. */
 #include "codegen_c.h"
 #include "engine.h"
 #include "kernel_cache.h"
@@ -67,12 +66,6 @@ static const char *bare(const mf_error *e)
     return strncmp(m, "error: ", 7) == 0 ? m + 7 : m;
 }
 
-static bool env_on(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v && strcmp(v, "0") != 0;
-}
-
 static mf_status generate(native_prog *p, const mf_interp_code *code, char **src, mf_error *err)
 {
     int steps[3], n = 0;
@@ -83,8 +76,7 @@ static mf_status generate(native_prog *p, const mf_interp_code *code, char **src
     if (code->p_thresh)
         steps[n++] = code->p_thresh;
     mf_codegen_in in = {code->mod, steps, n, code->p_reset};
-    mf_codegen_opts o = {.vector_exp = env_on("MODELFIT_VECTOR_EXP")};
-    *src = mf_codegen_c(&in, &o);
+    *src = mf_codegen_c(&in);
     if (!*src)
         return mf_error_set(err, MF_ERR_NOMEM, "out of memory generating the model's C code");
     const mf_bc_module *mod = code->mod;
@@ -303,18 +295,4 @@ static const mf_backend native_backend = {
 const mf_backend *mf_backend_native(void)
 {
     return &native_backend;
-}
-
-const mf_backend *mf_backend_default(const mf_context *ctx)
-{
-    const char *env = getenv("MODELFIT_BACKEND");
-    if (env && *env) {
-        if (strcmp(env, "interp") == 0 || strcmp(env, "interpreter") == 0)
-            return mf_backend_interp();
-        if (strcmp(env, "native") == 0)
-            return mf_backend_native();
-        mf_log(ctx, MF_LOG_WARNING,
-               "MODELFIT_BACKEND=%s is neither 'interp' nor 'native': using the default", env);
-    }
-    return mf_backend_native();
 }

@@ -6,16 +6,15 @@
  * once per instruction, the kernel runs all the arithmetic of a step for one
  * lane in the body of one `omp simd` loop over the block's lanes (SoA arrays,
  * `restrict`), so the compiler keeps the temporaries in vector registers;
- * calls into libm that have no vector form split that loop into stages
- * (codegen_c.c explains how).
+ * exp is the interpreter's own mf_exp (mf_exp.h, printed into the file), so
+ * it vectorises; calls into libm that have no vector form (log, sin, pow...)
+ * split that loop into stages (codegen_c.c explains how).
  *
  * Every bytecode operation is printed as the C expression interp.c evaluates
  * for it, in the same order, and the kernel is compiled without contraction
  * (kernel_cache.c: -ffp-contract=off) and without -ffast-math, so a kernel
  * computes bit for bit what the interpreter computes (the project builds
- * the interpreter as ISO C, where GCC does not contract either), except
- * where `vector_exp` lets the compiler call glibc's vector exp (see
- * mf_codegen_opts).
+ * the interpreter as ISO C, where GCC does not contract either).
  *
  * The generated file exports (all `const mf_kernel_args *` -> void):
  *   mf_kernel_preamble  loop-invariant values of the block (once per block)
@@ -55,17 +54,6 @@ typedef struct mf_kernel_args {
 
 typedef void (*mf_kernel_fn)(const mf_kernel_args *a);
 
-typedef struct mf_codegen_opts {
-    /* Declare `exp` as `omp declare simd` so the lane loop vectorises
-     * through libmvec's _ZGV*_exp (about 4x faster on HH). libmvec's exp is
-     * not the scalar exp bit for bit: on the HH reference data the traces
-     * move up to 2e-10 relative (2e-12 of v's range) from the
-     * interpreter's, beyond the 1e-12 we promise, so it is off by default.
-     * Off, exp is glibc's scalar exp (the interpreter's) and results are
-     * identical to the interpreter's. */
-    bool vector_exp;
-} mf_codegen_opts;
-
 /* What to generate: the module's preamble (program 0), the programs fused
  * into mf_kernel_step in this order (each index > 0; absent ones are left
  * out by the caller), and the reset program (0: an empty reset). */
@@ -77,6 +65,6 @@ typedef struct mf_codegen_in {
 } mf_codegen_in;
 
 /* The C source text (malloc'd), or NULL when out of memory. */
-char *mf_codegen_c(const mf_codegen_in *in, const mf_codegen_opts *opts);
+char *mf_codegen_c(const mf_codegen_in *in);
 
 #endif

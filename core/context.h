@@ -17,6 +17,7 @@ struct mf_context {
     char *cache_dir;
     struct mf_registry *registry; /* owned; created on first use by plugin.c */
     struct mf_group *group;       /* borrowed: fits spread over processes (distribute.c) */
+    int backend;                  /* mf_context_set_backend (backend_choice.c); 0: auto */
 };
 
 /* Sends one formatted line to the installed log callback (ctx may be NULL). */

@@ -17,22 +17,13 @@
  * few bytes: the points out, n_points x (1 + 2 n_outputs) doubles back. */
 #include "context.h"
 #include "fitter_dist.h"
+#include "group.h"
 #include "modelfit/modelfit.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-struct mf_group {
-    mf_group_ops ops;
-    void *user;
-    int rank, size;
-    bool broken;   /* an operation failed: the processes may be out of step */
-    bool finished; /* this process has answered EXIT */
-    mf_group_stats stats;
-};
 
 enum { CMD_BEGIN = 1, CMD_BATCH, CMD_WHY, CMD_END, CMD_EXIT };
 
@@ -74,13 +65,6 @@ typedef struct dist_end {
     char stop_reason[MF_ERROR_MESSAGE_MAX];
 } dist_end;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static mf_status nomem(mf_error *err)
 {
     return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
@@ -104,129 +88,10 @@ static mf_status copy_error(mf_error *err, mf_status status, const char *message
     return status;
 }
 
-/* --- the group ------------------------------------------------------------------ */
-
-mf_status mf_group_new(const mf_group_ops *ops, void *user, int rank, int size, mf_group **out,
-                       mf_error *err)
-{
-    *out = NULL;
-    if (!ops || !ops->bcast || !ops->scatter || !ops->gather)
-        return mf_error_set(err, MF_ERR_INVALID, "mf_group_new: the three operations are needed");
-    if (size < 1 || rank < 0 || rank >= size)
-        return mf_error_set(err, MF_ERR_INVALID,
-                            "mf_group_new: rank %d of %d processes is not a process", rank, size);
-    mf_group *g = calloc(1, sizeof *g);
-    if (!g)
-        return nomem(err);
-    g->ops = *ops;
-    g->user = user;
-    g->rank = rank;
-    g->size = size;
-    *out = g;
-    return MF_OK;
-}
-
-void mf_group_free(mf_group *g)
-{
-    free(g);
-}
-
-int mf_group_rank(const mf_group *g)
-{
-    return g ? g->rank : 0;
-}
-
-int mf_group_size(const mf_group *g)
-{
-    return g ? g->size : 1;
-}
-
-bool mf_group_broken(const mf_group *g)
-{
-    return g && g->broken;
-}
-
-void mf_group_get_stats(const mf_group *g, mf_group_stats *s)
-{
-    if (g)
-        *s = g->stats;
-    else
-        memset(s, 0, sizeof *s);
-}
-
-void mf_context_set_group(mf_context *ctx, mf_group *group)
-{
-    ctx->group = group;
-}
-
-mf_group *mf_context_group(const mf_context *ctx)
-{
-    return ctx->group;
-}
-
-/* The operations, with the broken state and the time spent in them. */
-static mf_status broken(mf_error *err)
-{
-    return mf_error_set(err, MF_ERR_IO,
-                        "the process group failed earlier: its processes are out of step");
-}
-
-static mf_status done_op(mf_group *g, mf_status rc, double t0, double *timer)
-{
-    if (rc != MF_OK)
-        g->broken = true;
-    if (timer)
-        *timer += now() - t0;
-    return rc;
-}
-
-static mf_status g_bcast(mf_group *g, void *buf, size_t n, double *timer, mf_error *err)
-{
-    if (g->broken)
-        return broken(err);
-    double t0 = now();
-    return done_op(g, g->ops.bcast(g->user, buf, n, err), t0, timer);
-}
-
-static mf_status g_scatter(mf_group *g, const void *send, const size_t *bytes, const size_t *at,
-                           void *recv, double *timer, mf_error *err)
-{
-    if (g->broken)
-        return broken(err);
-    double t0 = now();
-    return done_op(g, g->ops.scatter(g->user, send, bytes, at, recv, err), t0, timer);
-}
-
-static mf_status g_gather(mf_group *g, const void *send, void *recv, const size_t *bytes,
-                          const size_t *at, double *timer, mf_error *err)
-{
-    if (g->broken)
-        return broken(err);
-    double t0 = now();
-    return done_op(g, g->ops.gather(g->user, send, recv, bytes, at, err), t0, timer);
-}
-
-/* Gathers `each` bytes from every process (bytes/at made here). */
-static mf_status gather_fixed(mf_group *g, const void *send, void *recv, size_t each,
-                              mf_error *err)
-{
-    size_t *bytes = malloc(sizeof *bytes * (size_t)g->size * 2);
-    if (!bytes)
-        return nomem(err);
-    size_t *at = bytes + g->size;
-    for (int r = 0; r < g->size; r++) {
-        bytes[r] = each;
-        at[r] = (size_t)r * each;
-    }
-    mf_status rc = g_gather(g, send, recv, bytes, at, NULL, err);
-    free(bytes);
-    return rc;
-}
-
 static mf_status send_header(mf_group *g, const dist_header *h, double *timer, mf_error *err)
 {
     dist_header copy = *h;
-    return g_bcast(g, &copy, sizeof copy, timer, err);
+    return mf_group_bcast(g, &copy, sizeof copy, timer, err);
 }
 
 static mf_status send_cmd(mf_group *g, int cmd, mf_error *err)
@@ -399,14 +264,14 @@ static mf_status plain_fit(mf_fitter *f, const fit_call *c, int n_rounds, mf_fit
  * process that failed (by the flags in failed[]). */
 static mf_status why(mf_group *g, const char *mine, const bool *failed, mf_error *err)
 {
-    mf_status rc = send_cmd(g, CMD_WHY, err);
     char *all = malloc((size_t)g->size * MF_ERROR_MESSAGE_MAX);
     char own[MF_ERROR_MESSAGE_MAX] = {0};
     snprintf(own, sizeof own, "%s", mine ? mine : "");
     if (!all)
-        return rc == MF_OK ? nomem(err) : rc;
+        return nomem(err);
+    mf_status rc = send_cmd(g, CMD_WHY, err);
     if (rc == MF_OK)
-        rc = gather_fixed(g, own, all, MF_ERROR_MESSAGE_MAX, err);
+        rc = mf_group_gather_fixed(g, own, all, MF_ERROR_MESSAGE_MAX, err);
     int first = -1, more = 0;
     for (int r = 0; r < g->size; r++)
         if (failed[r]) {
@@ -438,7 +303,7 @@ static mf_status owner_begin(mf_fitter *f, struct fit_dist *d, mf_error *err)
     if (rc == MF_OK)
         rc = send_cmd(g, CMD_BEGIN, err);
     if (rc == MF_OK)
-        rc = gather_fixed(g, &mine, all, sizeof mine, err);
+        rc = mf_group_gather_fixed(g, &mine, all, sizeof mine, err);
     int mismatch = -1, kind = 0;
     bool any = false;
     for (int r = 1; rc == MF_OK && r < g->size; r++) {
@@ -467,6 +332,7 @@ typedef struct batch_bufs {
     int *order, *count, *at;
     size_t *bytes, *byte_at;
     double *send, *share, *back;
+    void *own; /* process 0's reply, gathered into back */
     size_t reply_max;
 } batch_bufs;
 
@@ -478,6 +344,7 @@ static void batch_free(batch_bufs *b)
     free(b->send);
     free(b->share);
     free(b->back);
+    free(b->own);
 }
 
 static size_t reply_bytes(int n, int n_out)
@@ -498,7 +365,8 @@ static mf_status batch_alloc(const mf_group *g, int n, int n_params, int n_out, 
     /* Every reply at most one point longer than n / size. */
     b->reply_max = reply_bytes(n / g->size + 1, n_out);
     b->back = malloc(b->reply_max * p);
-    if (!b->order || !b->count || !b->bytes || !b->send || !b->share || !b->back)
+    b->own = malloc(b->reply_max);
+    if (!b->order || !b->count || !b->bytes || !b->send || !b->share || !b->back || !b->own)
         return nomem(err);
     b->at = b->count + p;
     b->byte_at = b->bytes + p;
@@ -514,9 +382,9 @@ static void eval_share(mf_fitter *f, mf_fit_evaluate_fn local, int n, const doub
     double *norm = errors + n, *raw = norm + (size_t)n * (size_t)f->n_metrics;
     mf_error e;
     mf_error_clear(&e);
-    double t0 = now();
+    double t0 = mf_group_now();
     mf_status rc = n > 0 ? local(f, n, points, iteration, errors, norm, raw, &e) : MF_OK;
-    r->seconds = now() - t0;
+    r->seconds = mf_group_now() - t0;
     r->status = (int32_t)rc;
     r->pad = 0;
     st->local += r->seconds;
@@ -537,9 +405,11 @@ static void unpack(const batch_bufs *b, int r, int n_out, const void *reply, dou
         errors[i] = e[j];
         for (int o = 0; o < n_out; o++) {
             if (norm)
-                norm[(size_t)i * (size_t)n_out + (size_t)o] = no[(size_t)j * (size_t)n_out + (size_t)o];
+                norm[(size_t)i * (size_t)n_out + (size_t)o] =
+                    no[(size_t)j * (size_t)n_out + (size_t)o];
             if (raw)
-                raw[(size_t)i * (size_t)n_out + (size_t)o] = ra[(size_t)j * (size_t)n_out + (size_t)o];
+                raw[(size_t)i * (size_t)n_out + (size_t)o] =
+                    ra[(size_t)j * (size_t)n_out + (size_t)o];
         }
     }
 }
@@ -568,7 +438,34 @@ static mf_status check_replies(mf_group *g, const batch_bufs *b, const char *own
     return rc;
 }
 
-/* f->evaluate on process 0 during a collective fit. */
+/* The points in the deal's order, and the bytes of each process's share. */
+static void pack_points(mf_group *g, int n, int np, const double *points, batch_bufs *b)
+{
+    mf_fit_dist_deal(n, g->size, b->order, b->count, b->at);
+    for (int k = 0; k < n; k++)
+        memcpy(b->send + (size_t)k * (size_t)np, points + (size_t)b->order[k] * (size_t)np,
+               sizeof(double) * (size_t)np);
+    for (int r = 0; r < g->size; r++) {
+        b->bytes[r] = sizeof(double) * (size_t)b->count[r] * (size_t)np;
+        b->byte_at[r] = sizeof(double) * (size_t)b->at[r] * (size_t)np;
+    }
+    g->stats.batches++;
+    g->stats.bytes_out += (double)(sizeof(double) * (size_t)(n - b->count[0]) * (size_t)np);
+}
+
+/* The replies' sizes: each in a slot of reply_max bytes. */
+static void reply_layout(mf_group *g, int n_out, batch_bufs *b)
+{
+    for (int r = 0; r < g->size; r++) {
+        b->bytes[r] = reply_bytes(b->count[r], n_out);
+        b->byte_at[r] = (size_t)r * b->reply_max;
+        if (r > 0)
+            g->stats.bytes_back += (double)b->bytes[r];
+    }
+}
+
+/* f->evaluate on process 0 during a collective fit: header, scatter, its
+ * own share, gather. */
 static mf_status dist_evaluate(mf_fitter *f, int n, const double *points, double iteration,
                                double *errors, double *norm, double *raw, mf_error *err)
 {
@@ -584,40 +481,18 @@ static mf_status dist_evaluate(mf_fitter *f, int n, const double *points, double
         batch_free(&b);
         return rc;
     }
-    mf_fit_dist_deal(n, g->size, b.order, b.count, b.at);
-    for (int k = 0; k < n; k++)
-        memcpy(b.send + (size_t)k * (size_t)np, points + (size_t)b.order[k] * (size_t)np,
-               sizeof(double) * (size_t)np);
-    for (int r = 0; r < g->size; r++) {
-        b.bytes[r] = sizeof(double) * (size_t)b.count[r] * (size_t)np;
-        b.byte_at[r] = sizeof(double) * (size_t)b.at[r] * (size_t)np;
-    }
-    g->stats.batches++;
-    g->stats.bytes_out += (double)(sizeof(double) * (size_t)(n - b.count[0]) * (size_t)np);
+    pack_points(g, n, np, points, &b);
     double *timer = &g->stats.comm;
     dist_header h = {
         .cmd = CMD_BATCH, .n_points = n, .n_params = np, .n_out = no, .iteration = iteration};
     rc = send_header(g, &h, timer, err);
     if (rc == MF_OK)
-        rc = g_scatter(g, b.send, b.bytes, b.byte_at, b.share, timer, err);
+        rc = mf_group_scatter(g, b.send, b.bytes, b.byte_at, b.share, timer, err);
     char message[MF_ERROR_MESSAGE_MAX];
-    void *mine = b.back; /* process 0's reply lands at offset 0 of back */
     if (rc == MF_OK) {
-        eval_share(f, d->local, b.count[0], b.share, iteration, mine, message, &g->stats);
-        for (int r = 0; r < g->size; r++) {
-            b.bytes[r] = reply_bytes(b.count[r], no);
-            b.byte_at[r] = (size_t)r * b.reply_max;
-        }
-        for (int r = 1; r < g->size; r++)
-            g->stats.bytes_back += (double)b.bytes[r];
-        /* Sending from a copy: send and recv must not overlap. */
-        void *copy = malloc(b.bytes[0]);
-        rc = copy ? MF_OK : nomem(err);
-        if (rc == MF_OK) {
-            memcpy(copy, mine, b.bytes[0]);
-            rc = g_gather(g, copy, b.back, b.bytes, b.byte_at, timer, err);
-        }
-        free(copy);
+        eval_share(f, d->local, b.count[0], b.share, iteration, b.own, message, &g->stats);
+        reply_layout(g, no, &b);
+        rc = mf_group_gather(g, b.own, b.back, b.bytes, b.byte_at, timer, err);
     }
     if (rc == MF_OK)
         rc = check_replies(g, &b, message, err);
@@ -634,7 +509,8 @@ static mf_status owner_end(mf_fitter *f, const struct fit_dist *d, mf_status sta
     long first = d->begun ? d->first_row : -1;
     long rows = d->begun ? f->hist.n - first : 0;
     size_t np = (size_t)f->n_params, no = (size_t)f->n_metrics, n = (size_t)rows;
-    size_t bytes = sizeof(dist_end) + n * (np + 1 + 2 * no) * sizeof(double) + n * sizeof(int32_t);
+    size_t bytes =
+        sizeof(dist_end) + n * (np + 1 + 2 * no) * sizeof(double) + n * sizeof(int32_t);
     char *buf = calloc(1, bytes);
     if (!buf)
         return nomem(err);
@@ -657,7 +533,8 @@ static mf_status owner_end(mf_fitter *f, const struct fit_dist *d, mf_status sta
         memcpy(x, f->hist.points + (size_t)first * np, n * np * sizeof(double));
         memcpy(x + n * np, f->hist.errors + first, n * sizeof(double));
         memcpy(x + n * (np + 1), f->hist.norm + (size_t)first * no, n * no * sizeof(double));
-        memcpy(x + n * (np + 1 + no), f->hist.raw + (size_t)first * no, n * no * sizeof(double));
+        memcpy(x + n * (np + 1 + no), f->hist.raw + (size_t)first * no,
+               n * no * sizeof(double));
         int32_t *round = (int32_t *)(x + n * (np + 1 + 2 * no));
         for (size_t i = 0; i < n; i++)
             round[i] = f->hist.round[(size_t)first + i];
@@ -665,7 +542,7 @@ static mf_status owner_end(mf_fitter *f, const struct fit_dist *d, mf_status sta
     dist_header h = {.cmd = CMD_END, .bytes = bytes};
     mf_status rc = send_header(d->g, &h, NULL, err);
     if (rc == MF_OK)
-        rc = g_bcast(d->g, buf, bytes, NULL, err);
+        rc = mf_group_bcast(d->g, buf, bytes, NULL, err);
     free(buf);
     return rc;
 }
@@ -694,10 +571,10 @@ static mf_status owner_fit(mf_fitter *f, mf_group *g, const fit_call *c, mf_erro
 
 typedef struct serve_state {
     mf_group *g;
-    mf_fitter *f;       /* NULL: this process has ended its program */
-    const fit_call *c;  /* this process's own fit arguments */
-    bool set_up;        /* BEGIN set the fit up here */
-    mf_status status;   /* the last local outcome, for WHY and EXIT */
+    mf_fitter *f;      /* NULL: this process has ended its program */
+    const fit_call *c; /* this process's own fit arguments */
+    bool set_up;       /* BEGIN set the fit up here */
+    mf_status status;  /* the last local outcome, for WHY and EXIT */
     char message[MF_ERROR_MESSAGE_MAX];
 } serve_state;
 
@@ -722,7 +599,7 @@ static mf_status serve_begin(serve_state *s, mf_error *err)
         hello_of(s->f, st, &mine);
     } else
         hello_of(NULL, MF_ERR_INVALID, &mine);
-    return gather_fixed(s->g, &mine, NULL, sizeof mine, err);
+    return mf_group_gather_fixed(s->g, &mine, NULL, sizeof mine, err);
 }
 
 static mf_status serve_batch(serve_state *s, const dist_header *h, mf_error *err)
@@ -749,7 +626,7 @@ static mf_status serve_batch(serve_state *s, const dist_header *h, mf_error *err
     double *timer = &g->stats.comm;
     mf_status rc = share && reply ? MF_OK : nomem(err);
     if (rc == MF_OK)
-        rc = g_scatter(g, NULL, bytes, byte_at, share, timer, err);
+        rc = mf_group_scatter(g, NULL, bytes, byte_at, share, timer, err);
     if (rc == MF_OK) {
         bool fits = s->set_up && s->f->n_params == np && s->f->n_metrics == no;
         if (fits) {
@@ -764,7 +641,7 @@ static mf_status serve_batch(serve_state *s, const dist_header *h, mf_error *err
             bytes[r] = reply_bytes(count[r], no);
             byte_at[r] = (size_t)r * reply_max;
         }
-        rc = g_gather(g, reply, NULL, bytes, byte_at, timer, err);
+        rc = mf_group_gather(g, reply, NULL, bytes, byte_at, timer, err);
     }
     free(count);
     free(bytes);
@@ -797,7 +674,8 @@ static mf_status mirror_rows(serve_state *s, const dist_end *e, mf_error *err)
             return nomem(err);
         /* The best as the round loop keeps it: the lowest finite error. */
         for (long k = f->hist.n - (long)(j - i); k < f->hist.n; k++)
-            if (isfinite(f->hist.errors[k]) && (best < 0 || f->hist.errors[k] < f->hist.errors[best]))
+            if (isfinite(f->hist.errors[k]) &&
+                (best < 0 || f->hist.errors[k] < f->hist.errors[best]))
                 best = k;
         if (s->c->cb) {
             const double *bp = best >= 0 ? f->hist.points + (size_t)best * np : NULL;
@@ -813,9 +691,11 @@ static mf_status mirror_rows(serve_state *s, const dist_end *e, mf_error *err)
 static mf_status serve_end(serve_state *s, const dist_header *h, mf_error *err)
 {
     char *buf = malloc(h->bytes ? h->bytes : 1);
-    if (!buf)
+    if (!buf) {
+        s->g->broken = true; /* the payload is not received: out of step */
         return nomem(err);
-    mf_status rc = g_bcast(s->g, buf, h->bytes, NULL, err);
+    }
+    mf_status rc = mf_group_bcast(s->g, buf, h->bytes, NULL, err);
     const dist_end *e = (const dist_end *)buf;
     if (rc == MF_OK && s->f && s->set_up && e->first_row >= 0) {
         mf_fitter *f = s->f;
@@ -843,12 +723,13 @@ static mf_status serve_why(serve_state *s, mf_error *err)
     if (s->f)
         snprintf(m, sizeof m, "%s", s->message);
     else if (s->status == MF_OK)
-        snprintf(m, sizeof m, "it has ended its program: the processes do not run the same "
-                              "script (or process 0 runs a fit the others skipped)");
+        snprintf(m, sizeof m,
+                 "it has ended its program: the processes do not run the same "
+                 "script (or process 0 runs a fit the others skipped)");
     else
         snprintf(m, sizeof m, "it has ended its program with an error: %.*s",
                  MF_ERROR_MESSAGE_MAX - 64, s->message);
-    return gather_fixed(s->g, m, NULL, sizeof m, err);
+    return mf_group_gather_fixed(s->g, m, NULL, sizeof m, err);
 }
 
 /* EXIT: this process's outcome to process 0. */
@@ -863,47 +744,47 @@ static mf_status serve_exit(serve_state *s, mf_error *err)
                  "the same script");
     }
     s->g->finished = true;
-    return gather_fixed(s->g, &bye, NULL, sizeof bye, err);
+    return mf_group_gather_fixed(s->g, &bye, NULL, sizeof bye, err);
 }
 
-/* Answers process 0 until END (in a fit) or EXIT. */
+/* Answers process 0 until END (in a fit) or EXIT. A command this process
+ * cannot answer (out of memory) leaves the processes out of step: the
+ * group is then broken, so that the program ends them all (MPI_Abort)
+ * rather than leave process 0 waiting. */
 static mf_status serve(serve_state *s, mf_error *err)
 {
     for (;;) {
         dist_header h;
-        mf_status rc = g_bcast(s->g, &h, sizeof h, NULL, err);
-        if (rc == MF_OK) {
-            switch (h.cmd) {
-            case CMD_BEGIN:
-                rc = serve_begin(s, err);
-                break;
-            case CMD_BATCH:
-                rc = serve_batch(s, &h, err);
-                break;
-            case CMD_WHY:
-                rc = serve_why(s, err);
-                break;
-            case CMD_END:
-                rc = serve_end(s, &h, err);
-                if (s->f)
-                    return rc;
-                break;
-            case CMD_EXIT:
-                rc = serve_exit(s, err);
-                if (rc == MF_OK && s->f)
-                    rc = mf_error_set(err, MF_ERR_INVALID,
-                                      "process 0 ended its program while process %d was in a "
-                                      "fit: the processes do not run the same script",
-                                      s->g->rank);
-                return rc;
-            default:
-                s->g->broken = true;
-                return mf_error_set(err, MF_ERR_IO, "process %d received an unknown command %d",
-                                    s->g->rank, (int)h.cmd);
-            }
-        }
-        if (rc != MF_OK && s->g->broken)
+        mf_status rc = mf_group_bcast(s->g, &h, sizeof h, NULL, err);
+        if (rc != MF_OK)
             return rc;
+        switch (h.cmd) {
+        case CMD_BEGIN: rc = serve_begin(s, err); break;
+        case CMD_BATCH: rc = serve_batch(s, &h, err); break;
+        case CMD_WHY: rc = serve_why(s, err); break;
+        case CMD_END:
+            /* Its status is the fit's: an error here is not the group's. */
+            rc = serve_end(s, &h, err);
+            if (s->f || s->g->broken)
+                return rc;
+            continue;
+        case CMD_EXIT:
+            rc = serve_exit(s, err);
+            if (rc == MF_OK && s->f)
+                rc = mf_error_set(err, MF_ERR_INVALID,
+                                  "process 0 ended its program while process %d was in a "
+                                  "fit: the processes do not run the same script",
+                                  s->g->rank);
+            return rc;
+        default:
+            rc = mf_error_set(err, MF_ERR_IO, "process %d received an unknown command %d",
+                              s->g->rank, (int)h.cmd);
+            break;
+        }
+        if (rc != MF_OK) {
+            s->g->broken = true;
+            return rc;
+        }
     }
 }
 
@@ -916,13 +797,13 @@ bool mf_fit_dist_wanted(const mf_fitter *f)
 }
 
 mf_status mf_fit_dist_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metrics,
-                          int n_rounds, int n_bounds, const char *const *names, const double *lo,
-                          const double *hi, mf_fit_callback cb, void *user, bool restart,
-                          long start_iteration, mf_error *err)
+                          int n_rounds, int n_bounds, const char *const *names,
+                          const double *lo, const double *hi, mf_fit_callback cb, void *user,
+                          bool restart, long start_iteration, mf_error *err)
 {
     mf_group *g = f->ctx->group;
-    fit_call c = {opt, metrics, n_rounds, n_bounds, names, lo, hi, cb, user, restart,
-                  start_iteration};
+    fit_call c = {opt, metrics, n_rounds, n_bounds, names,          lo,
+                  hi,  cb,      user,     restart,  start_iteration};
     if (g->finished)
         return mf_error_set(err, MF_ERR_INVALID,
                             "this process has already ended its part in the process group");
@@ -948,7 +829,7 @@ mf_status mf_group_finish(mf_group *g, mf_status status, const char *message, mf
     dist_bye mine = {.status = (int32_t)status}, *all = malloc(sizeof *all * (size_t)g->size);
     mf_status rc = all ? send_cmd(g, CMD_EXIT, err) : nomem(err);
     if (rc == MF_OK)
-        rc = gather_fixed(g, &mine, all, sizeof mine, err);
+        rc = mf_group_gather_fixed(g, &mine, all, sizeof mine, err);
     /* The first other process that failed with something this one has not
      * said already (a script error every process hits is reported once). */
     const char *own = status == MF_OK ? NULL : (message ? message : "");

@@ -45,7 +45,7 @@ typedef struct mf_engine_options {
     int n_threads;  /* 0: OpenMP's default */
     double abs_tol; /* GSL methods; 0: 1e-6 (SI units of each variable) */
     double rel_tol; /* GSL methods; 0: none (absolute error only, as Brian's default) */
-    const struct mf_backend *backend; /* NULL: the interpreter */
+    const struct mf_backend *backend; /* NULL: the interpreter (tests, benches) */
     /* Logging and the kernel cache of the native backend; NULL: no log
      * lines, the default cache directory. */
     const struct mf_context *ctx;
@@ -75,11 +75,18 @@ const mf_backend *mf_backend_interp(void);
  * with one log line, when there is no compiler or compiling fails. */
 const mf_backend *mf_backend_native(void);
 
-/* The backend to use by default: $MODELFIT_BACKEND ("interp" or "native")
- * when set, else native (which itself falls back to the interpreter when no
- * compiler is found). Callers that build mf_engine_options for users
- * (simulate, fitters) set .backend = mf_backend_default(ctx), .ctx = ctx. */
+/* The backend chosen for ctx (backend_choice.c): mf_context_set_backend's
+ * choice, else $MODELFIT_BACKEND ("interp" or "native") when set, else
+ * native (which itself falls back to the interpreter when no compiler is
+ * found). ctx may be NULL (no choice, no log). */
 const mf_backend *mf_backend_default(const struct mf_context *ctx);
+
+/* The options every engine made for a user's simulation or fit starts
+ * from: ctx's thread count, backend (mf_backend_default) and ctx itself
+ * (log, kernel cache). The one place where simulate, the fitters and
+ * refine get their backend; callers then set what is theirs (block size,
+ * tolerances). */
+mf_engine_options mf_engine_options_for(const struct mf_context *ctx);
 
 /* The bytecode of a prepared interpreter program (prog from the
  * interpreter's prepare), for backends that compile the same code further

@@ -4,6 +4,7 @@
  * `iteration`) and lays out the series the engine reads; plus the fitter's
  * accessors. */
 #include "fitter.h"
+#include "fitter_guard.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,14 +13,6 @@
 static mf_status nomem(mf_error *err)
 {
     return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
-
-static mf_dim dim_of(const double d[7])
-{
-    mf_dim r;
-    for (int i = 0; i < MF_NDIM; i++)
-        r.e[i] = d[i];
-    return r;
 }
 
 static mf_quantity unit_of(mf_dim d)
@@ -119,16 +112,13 @@ static mf_status check_finite(const mf_fitter_spec *s, mf_error *err)
 static mf_status plan_namespace(mf_fitter *f, mf_error *err)
 {
     const mf_fitter_spec *s = f->spec;
-    f->const_defs = calloc((size_t)s->n_consts + 1, sizeof *f->const_defs);
-    f->in_defs = calloc((size_t)s->n_inputs + 1, sizeof *f->in_defs);
+    mf_status rc = mf_settings_defs(s->consts, s->n_consts, s->inputs, s->n_inputs,
+                                    &f->const_defs, &f->in_defs, err);
+    if (rc != MF_OK)
+        return rc;
     f->tgt_names = calloc((size_t)s->n_outputs + 1, sizeof *f->tgt_names);
-    if (!f->const_defs || !f->in_defs || !f->tgt_names)
+    if (!f->tgt_names)
         return nomem(err);
-    for (int i = 0; i < s->n_consts; i++)
-        f->const_defs[i] =
-            (mf_name_def){s->consts[i].name, s->consts[i].q.value, dim_of(s->consts[i].q.dim)};
-    for (int i = 0; i < s->n_inputs; i++)
-        f->in_defs[i] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
     for (int i = 0; i < s->n_outputs; i++)
         f->tgt_names[i] = s->outputs[i].name;
     return MF_OK;
@@ -303,7 +293,7 @@ static mf_status build(mf_fitter *f, mf_error *err)
         rc = lay_out_series(f, err);
     if (rc != MF_OK)
         return rc;
-    mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0};
+    mf_engine_options opt = mf_engine_options_for(f->ctx);
     return mf_engine_new(f->model, f->dt, &opt, &f->engine, err);
 }
 
@@ -358,6 +348,7 @@ void mf_fitter_free(mf_fitter *f)
         free(f->metrics[i].coef);
     }
     free(f->metrics);
+    mf_fit_guard_free(f->guard);
     free_work(&f->work, f->n_out);
     mf_fit_history_clear(&f->hist);
     free(f->lo);

@@ -18,24 +18,12 @@
 #include "engine.h"
 #include "error.h"
 #include "modelfit/fitter.h"
+#include "settings.h"
 
-typedef struct fit_const {
-    char *name;
-    mf_quantity q;
-} fit_const;
-
-typedef struct fit_series {
-    char *name;
-    mf_dim dim;
-    int n_traces;
-    long n_steps;
-    double *v; /* n_traces x n_steps, SI */
-} fit_series;
-
-typedef struct fit_init {
-    char *name;
-    char *value;
-} fit_init;
+/* The spec's parts, shared with mf_sim's setters (settings.h). */
+typedef mf_setting_const fit_const;
+typedef mf_setting_series fit_series; /* v: n_traces x n_steps, SI */
+typedef mf_setting_init fit_init;
 
 struct mf_fitter_spec {
     mf_fitter_kind kind;
@@ -87,8 +75,23 @@ typedef struct fit_history {
     double *points; /* n x n_params */
     double *errors;
     double *norm, *raw; /* n x n_out */
-    int *round;
+    int *round;         /* the round's index since the last (re)start, from 0 */
 } fit_history;
+
+/* Round numbering, decided once (docs/lua-api.md, "Round numbers"): in
+ * code and in the C API a round is an index from 0 (hist.round, the
+ * callback's `round` argument, mf_fitter_history_round), as every C index
+ * is; everything written for people or files shows the round's number,
+ * index + 1, counted from 1: the "text" and "progress" printers, messages,
+ * the CSV and JSON history (and the checkpoint's history file), the Lua
+ * callback table and results(). A round 1 is the first round, as the
+ * progress bar's "1/40" always said. (brian2modelfitting prints
+ * "Round 0" first; Lua and people count from 1, and one base everywhere
+ * matters more.) Every such place converts with this function. */
+static inline int mf_round_number(int index)
+{
+    return index + 1;
+}
 
 /* The batch evaluation (DESIGN.md section 8): errors of n_points
  * parameter sets (row-major, SI) simulated with `iteration`. errors[i] is
@@ -166,6 +169,11 @@ struct mf_fitter {
     mf_fit_evaluate_fn evaluate;
     fit_work work;
     struct fit_dist *dist; /* set during a fit spread over processes (distribute.c) */
+
+    /* Checkpoints, the history file, stop requests (fitter_guard.c). */
+    struct fit_guard *guard;
+    volatile sig_atomic_t stop_requested;
+    long nan_lanes; /* diverged lanes of the last local evaluation */
 };
 
 /* --- fitter_run.c ------------------------------------------------------- */
@@ -192,6 +200,9 @@ typedef struct fit_run {
     void *const *acc;
     double *const *final;
     mf_spike_list *spikes; /* n_lanes lists or NULL */
+    /* n_lanes flags or NULL: set to 1 where a state variable ends the run
+     * NaN or infinite (a diverged simulation, whatever its outputs say). */
+    unsigned char *diverged;
 } fit_run;
 
 mf_status mf_fit_run(const fit_run *r, mf_error *err);

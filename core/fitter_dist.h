@@ -19,9 +19,9 @@
 bool mf_fit_dist_wanted(const mf_fitter *f);
 
 mf_status mf_fit_dist_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metrics,
-                          int n_rounds, int n_bounds, const char *const *names, const double *lo,
-                          const double *hi, mf_fit_callback cb, void *user, bool restart,
-                          long start_iteration, mf_error *err);
+                          int n_rounds, int n_bounds, const char *const *names,
+                          const double *lo, const double *hi, mf_fit_callback cb, void *user,
+                          bool restart, long start_iteration, mf_error *err);
 
 /* The deal of n points over `size` processes: process r simulates the
  * points order[at[r]] .. order[at[r] + count[r] - 1]. order is a fixed

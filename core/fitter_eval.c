@@ -19,6 +19,7 @@ typedef struct eval_bufs {
     mf_spike_list *spikes;
     const double **spk;
     size_t *n_spk;
+    unsigned char *diverged; /* per lane: 1 state diverged, 2 a NaN error */
 } eval_bufs;
 
 static void bufs_free(eval_bufs *b, long lanes)
@@ -29,6 +30,7 @@ static void bufs_free(eval_bufs *b, long lanes)
     mf_spike_lists_free(b->spikes, lanes);
     free(b->spk);
     free(b->n_spk);
+    free(b->diverged);
 }
 
 static mf_status bufs_alloc(const mf_fitter *f, eval_bufs *b, int n_points, long lanes)
@@ -37,7 +39,8 @@ static mf_status bufs_alloc(const mf_fitter *f, eval_bufs *b, int n_points, long
     b->cols = malloc(((size_t)f->n_params * (size_t)n_points + 1) * sizeof *b->cols);
     b->values = calloc((size_t)f->model->n_var + 1, sizeof *b->values);
     b->sample = malloc(((size_t)n_points + 1) * sizeof *b->sample);
-    bool ok = b->cols && b->values && b->sample;
+    b->diverged = calloc((size_t)lanes + 1, 1);
+    bool ok = b->cols && b->values && b->sample && b->diverged;
     if (ok && f->kind == MF_FITTER_SPIKES) {
         b->spikes = calloc((size_t)lanes + 1, sizeof *b->spikes);
         b->spk = calloc((size_t)lanes + 1, sizeof *b->spk);
@@ -123,6 +126,7 @@ static mf_status simulate(mf_fitter *f, int n_points, const double *points, doub
         .acc = p.acc,
         .final = p.final,
         .spikes = b->spikes,
+        .diverged = b->diverged,
     };
     mf_status rc = mf_fit_run(&r, err);
     probes_free(&p);
@@ -151,6 +155,20 @@ static mf_status lane_errors(mf_fitter *f, int i, long lanes, eval_bufs *b, mf_e
     return mf_metric_errors(m, (uint32_t)lanes, w->trace, w->rows, 1, w->lane_err, err);
 }
 
+/* A lane whose state diverged gets a NaN error whatever its metric says
+ * (a spike metric sees a silent neuron); lanes with a NaN error are
+ * counted as diverged too. */
+static void mark_nan_lanes(mf_fitter *f, long lanes, unsigned char *diverged)
+{
+    double *e = f->work.lane_err;
+    for (long l = 0; l < lanes; l++) {
+        if (diverged[l] == 1)
+            e[l] = NAN;
+        else if (isnan(e[l]))
+            diverged[l] = 2;
+    }
+}
+
 static mf_status combine(mf_fitter *f, int n_points, long lanes, eval_bufs *b, double *errors,
                          double *norm, double *raw, mf_error *err)
 {
@@ -160,6 +178,7 @@ static mf_status combine(mf_fitter *f, int n_points, long lanes, eval_bufs *b, d
         mf_status rc = lane_errors(f, o, lanes, b, err);
         if (rc != MF_OK)
             return rc;
+        mark_nan_lanes(f, lanes, b->diverged);
         mf_metric_average_samples((uint32_t)n_points, (uint32_t)f->n_traces, f->work.lane_err,
                                   b->sample);
         const fit_metric *fm = &f->metrics[o];
@@ -178,6 +197,9 @@ static mf_status combine(mf_fitter *f, int n_points, long lanes, eval_bufs *b, d
         for (int i = 0; i < n_points; i++)
             errors[i] += b->sample[i];
     }
+    f->nan_lanes = 0;
+    for (long l = 0; l < lanes; l++)
+        f->nan_lanes += b->diverged[l] != 0;
     return MF_OK;
 }
 

@@ -5,6 +5,7 @@
  * leaves the fitter as it was. */
 #include "fitter.h"
 #include "fitter_dist.h"
+#include "fitter_guard.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -337,20 +338,24 @@ static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callbac
     update_best(f, f->hist.n - n);
     f->last_iteration = f->next_iteration++;
     f->rounds++;
+    rc = mf_fit_guard_round(f, n, b->errors, err); /* checkpoint, history file */
+    if (rc != MF_OK)
+        return rc;
     const double *best =
         f->best >= 0 ? f->hist.points + (size_t)f->best * (size_t)f->n_params : NULL;
     double best_error = f->best >= 0 ? f->hist.errors[f->best] : NAN;
     if (cb && cb(user, f, index, n_rounds, best, best_error, n, b->points, b->errors)) {
         char why[64];
-        snprintf(why, sizeof why, "the callback stopped the fit after round %d", index);
+        snprintf(why, sizeof why, "the callback stopped the fit after round %d",
+                 mf_round_number(index));
         stop(f, why);
         *done = true;
     }
-    return MF_OK;
+    return mf_fit_guard_after(f, done, err); /* stop requests, all lanes NaN */
 }
 
-static mf_status run_rounds(mf_fitter *f, int n_rounds, mf_fit_callback cb, void *user,
-                            mf_error *err)
+static mf_status run_rounds(mf_fitter *f, int first, int n_rounds, mf_fit_callback cb,
+                            void *user, mf_error *err)
 {
     size_t n = (size_t)f->n_samples;
     round_bufs b = {
@@ -361,7 +366,7 @@ static mf_status run_rounds(mf_fitter *f, int n_rounds, mf_fit_callback cb, void
     };
     mf_status rc = b.points && b.errors && b.norm && b.raw ? MF_OK : nomem(err);
     bool done = false;
-    for (int r = 0; r < n_rounds && rc == MF_OK && !done; r++)
+    for (int r = first; r < n_rounds && rc == MF_OK && !done; r++)
         rc = one_round(f, r, n_rounds, cb, user, &b, &done, err);
     free(b.points);
     free(b.errors);
@@ -451,6 +456,8 @@ mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metri
     fit_plan p = {.fresh = restart || !f->started};
     int n_m = f->kind == MF_FITTER_SPIKES ? 1 : f->n_out;
     mf_status rc = make_plan(f, &p, opt, metrics, n_bounds, names, lo, hi, err);
+    if (rc == MF_OK)
+        rc = mf_fit_guard_prepare(f, p.opt, p.metrics, n_m, p.lo, p.hi, err);
     if (rc == MF_OK && p.fresh)
         rc = start_optimizer(f, &p, err);
     if (rc != MF_OK) {
@@ -468,7 +475,11 @@ mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metri
         restart_state(f, start_iteration);
     else if (start_iteration >= 0)
         f->next_iteration = start_iteration;
-    return run_rounds(f, n_rounds, cb, user, err);
+    int first;
+    rc = mf_fit_guard_begin(f, n_rounds, &first, err); /* resume, history file */
+    if (rc == MF_OK)
+        rc = run_rounds(f, first, n_rounds, cb, user, err);
+    return mf_fit_guard_end(f, rc, err);
 }
 
 mf_status mf_fitter_best(const mf_fitter *f, double *params, double *error, mf_error *err)

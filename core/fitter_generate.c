@@ -43,7 +43,7 @@ static mf_status setup_model(mf_fitter *f, gen *g, int n_init, const char *const
     mf_status rc = mf_fitter_compile(f, NULL, n_init, names, values, &g->own_model, err);
     if (rc != MF_OK)
         return rc;
-    mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0};
+    mf_engine_options opt = mf_engine_options_for(f->ctx);
     rc = mf_engine_new(g->own_model, f->dt, &opt, &g->own_engine, err);
     g->m = g->own_model;
     g->e = g->own_engine;

@@ -2,6 +2,7 @@
  * callback='progressbar'. They write to the caller's FILE* or to the
  * context's log: the library never prints on its own. */
 #include "fitter.h"
+#include "fitter_guard.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -85,6 +86,24 @@ static void emit(const mf_printer *p, const mf_fitter *f, const char *line, bool
     fflush(p->out);
 }
 
+/* " (3 of 60 simulations diverged: NaN or inf)" after a round that had
+ * any, so unstable parameter regions show while the fit runs. */
+static void append_nan(const mf_fitter *f, char *buf, size_t n)
+{
+    int points;
+    long lanes;
+    mf_fitter_round_nan(f, &points, &lanes);
+    /* Only inside a fit's rounds (refine calls the printer too). */
+    if (n == 0 || points == 0 || !f->guard || !f->guard->in_fit)
+        return;
+    if (lanes >= 0)
+        snprintf(buf, n, " (%ld of %ld simulations diverged: NaN or inf)", lanes,
+                 (long)f->n_samples * f->n_traces);
+    else
+        snprintf(buf, n, " (%d of %d parameter sets diverged: NaN or inf)", points,
+                 f->n_samples);
+}
+
 int mf_printer_callback(void *printer, const mf_fitter *f, int round, int n_rounds,
                         const double *best, double best_error, int n_points,
                         const double *points, const double *errors)
@@ -95,17 +114,20 @@ int mf_printer_callback(void *printer, const mf_fitter *f, int round, int n_roun
     format_error(f, best_error, err_text, sizeof err_text);
     if (p->style == STYLE_TEXT) {
         format_params(f, best, params, sizeof params);
-        snprintf(line, sizeof line, "Round %d: best error %s; %s", round, err_text,
-                 best ? params : "(no finite error yet)");
+        int used =
+            snprintf(line, sizeof line, "Round %d: best error %s; %s", mf_round_number(round),
+                     err_text, best ? params : "(no finite error yet)");
+        append_nan(f, line + used, used < (int)sizeof line ? sizeof line - (size_t)used : 0);
         emit(p, f, line, true);
         return 0;
     }
-    int total = n_rounds > 0 ? n_rounds : 1, filled = (round + 1) * BAR_WIDTH / total;
+    int number = mf_round_number(round), total = n_rounds > 0 ? n_rounds : 1;
+    int filled = number * BAR_WIDTH / total;
     char bar[BAR_WIDTH + 1];
     for (int i = 0; i < BAR_WIDTH; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[BAR_WIDTH] = '\0';
-    snprintf(line, sizeof line, "[%s] %d/%d best error %s", bar, round + 1, total, err_text);
-    emit(p, f, line, round + 1 >= total);
+    snprintf(line, sizeof line, "[%s] %d/%d best error %s", bar, number, total, err_text);
+    emit(p, f, line, number >= total);
     return 0;
 }

@@ -163,7 +163,7 @@ mf_status mf_fitter_write_csv(const mf_fitter *f, const char *path, mf_error *er
     for (long i = 0; i < f->hist.n; i++) {
         double *row = d + (size_t)i * cols;
         size_t c = 0;
-        row[c++] = f->hist.round[i];
+        row[c++] = mf_round_number(f->hist.round[i]);
         for (int p = 0; p < f->n_params; p++)
             row[c++] = f->hist.points[(size_t)i * (size_t)f->n_params + (size_t)p];
         row[c++] = f->hist.errors[i];
@@ -260,7 +260,8 @@ static void json_history(const mf_fitter *f, sbuf *b)
 {
     put(b, ",\n  \"history\": [");
     for (long i = 0; i < f->hist.n && !b->bad; i++) {
-        put(b, "%s\n    {\"round\": %d, \"params\": ", i ? "," : "", f->hist.round[i]);
+        put(b, "%s\n    {\"round\": %d, \"params\": ", i ? "," : "",
+            mf_round_number(f->hist.round[i]));
         json_params(f, b, mf_fitter_history_point(f, i));
         put(b, ", \"error\": ");
         json_number(b, f->hist.errors[i]);

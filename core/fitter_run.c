@@ -5,6 +5,7 @@
  * threads; every write here goes to the chunk's own lanes. */
 #include "fitter.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 enum { CHUNK_STEPS = 256 };
@@ -68,11 +69,44 @@ typedef struct run_lists {
     double **rec_out, **end_out;
     int n_rec, n_end;
     bool online;
+    int first_state; /* end[first_state..n_end) are the state variables */
+    double *state_end;
 } run_lists;
+
+/* The state variables at the end of the run, to find diverged lanes. */
+static bool add_state_ends(const fit_run *r, run_lists *x)
+{
+    const mf_model *m = r->m;
+    size_t lanes = (size_t)(r->n_rows * r->n_traces);
+    size_t n_state = 0;
+    for (int v = 0; v < m->n_var; v++)
+        n_state += m->var[v].kind == MF_VAR_STATE;
+    x->first_state = x->n_end;
+    x->state_end = malloc((n_state * lanes + 1) * sizeof *x->state_end);
+    if (!x->state_end)
+        return false;
+    for (int v = 0; v < m->n_var; v++)
+        if (m->var[v].kind == MF_VAR_STATE) {
+            x->end_out[x->n_end] = x->state_end + (size_t)(x->n_end - x->first_state) * lanes;
+            x->end[x->n_end++] = v;
+        }
+    return true;
+}
+
+static void mark_diverged(const fit_run *r, const run_lists *x)
+{
+    long lanes = r->n_rows * r->n_traces;
+    for (long l = 0; l < lanes; l++) {
+        r->diverged[l] = 0;
+        for (int i = x->first_state; i < x->n_end; i++)
+            if (!isfinite(x->end_out[i][l]))
+                r->diverged[l] = 1;
+    }
+}
 
 static bool lists_make(const fit_run *r, run_lists *x)
 {
-    size_t n = (size_t)r->n_probes + 1;
+    size_t n = (size_t)r->n_probes + (size_t)r->m->n_var + 1;
     x->rec = malloc(n * sizeof *x->rec);
     x->rec_probe = malloc(n * sizeof *x->rec_probe);
     x->end = malloc(n * sizeof *x->end);
@@ -94,7 +128,7 @@ static bool lists_make(const fit_run *r, run_lists *x)
             x->end[x->n_end++] = r->probes[p];
         }
     }
-    return true;
+    return !r->diverged || add_state_ends(r, x);
 }
 
 static void lists_free(run_lists *x)
@@ -104,6 +138,7 @@ static void lists_free(run_lists *x)
     free(x->end);
     free(x->rec_out);
     free(x->end_out);
+    free(x->state_end);
 }
 
 mf_status mf_fit_run(const fit_run *r, mf_error *err)
@@ -140,6 +175,8 @@ mf_status mf_fit_run(const fit_run *r, mf_error *err)
     mf_status st = mf_engine_run(r->e, &run, err);
     if (st == MF_ERR_STOPPED)
         st = mf_error_set(err, MF_ERR_NOMEM, "out of memory while reading the simulation");
+    if (st == MF_OK && r->diverged)
+        mark_diverged(r, &x);
     lists_free(&x);
     return st;
 }

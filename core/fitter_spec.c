@@ -29,15 +29,6 @@ mf_status mf_fitter_spec_new(mf_fitter_kind kind, mf_fitter_spec **out, mf_error
     return MF_OK;
 }
 
-static void free_series(fit_series *v, int n)
-{
-    for (int i = 0; i < n; i++) {
-        free(v[i].name);
-        free(v[i].v);
-    }
-    free(v);
-}
-
 static void free_trains(mf_fitter_spec *s)
 {
     for (int i = 0; i < s->n_trains; i++)
@@ -56,61 +47,17 @@ void mf_fitter_spec_free(mf_fitter_spec *s)
         return;
     free(s->model);
     free(s->source);
-    for (int i = 0; i < s->n_consts; i++)
-        free(s->consts[i].name);
-    free(s->consts);
-    free_series(s->inputs, s->n_inputs);
-    free_series(s->outputs, s->n_outputs);
+    mf_settings_free_consts(s->consts, s->n_consts);
+    mf_settings_free_series(s->inputs, s->n_inputs);
+    mf_settings_free_series(s->outputs, s->n_outputs);
     free_trains(s);
-    for (int i = 0; i < s->n_inits; i++) {
-        free(s->inits[i].name);
-        free(s->inits[i].value);
-    }
-    free(s->inits);
+    mf_settings_free_inits(s->inits, s->n_inits);
     free(s->method);
     free(s->threshold);
     free(s->reset);
     free(s->refractory);
     free(s->penalty);
     free(s);
-}
-
-/* Finds `name` in an array of structs whose first member is the name, or
- * appends a zeroed entry holding a copy of the name. NULL: out of memory. */
-static void *slot(void **arr, int *n, size_t size, const char *name)
-{
-    char *base = *arr;
-    for (int i = 0; i < *n; i++)
-        if (strcmp(*(char **)(base + (size_t)i * size), name) == 0)
-            return base + (size_t)i * size;
-    char *grown = realloc(*arr, ((size_t)*n + 1) * size);
-    if (!grown)
-        return NULL;
-    *arr = grown;
-    char *e = grown + (size_t)*n * size;
-    memset(e, 0, size);
-    *(char **)e = strdup(name);
-    if (!*(char **)e)
-        return NULL;
-    (*n)++;
-    return e;
-}
-
-static mf_status set_text(char **dst, const char *text, mf_error *err)
-{
-    char *c = NULL;
-    if (text && *text && !(c = strdup(text)))
-        return nomem(err);
-    free(*dst);
-    *dst = c;
-    return MF_OK;
-}
-
-static mf_status need_name(const char *name, const char *what, mf_error *err)
-{
-    if (!name || !*name)
-        return mf_error_set(err, MF_ERR_INVALID, "the %s has no name", what);
-    return MF_OK;
 }
 
 mf_status mf_fitter_spec_set_model(mf_fitter_spec *s, const char *text, const char *source,
@@ -178,62 +125,15 @@ mf_status mf_fitter_spec_read_model(mf_fitter_spec *s, const char *path, mf_erro
 mf_status mf_fitter_spec_set_constant(mf_fitter_spec *s, const char *name, mf_quantity value,
                                       mf_error *err)
 {
-    mf_status rc = need_name(name, "constant", err);
-    if (rc != MF_OK)
-        return rc;
-    if (!isfinite(value.value))
-        return mf_error_set(err, MF_ERR_NUMERIC, "the constant '%s' is not finite", name);
-    fit_const *c = slot((void **)&s->consts, &s->n_consts, sizeof *c, name);
-    if (!c)
-        return nomem(err);
-    c->q = value;
-    return MF_OK;
-}
-
-static mf_status set_series(fit_series **arr, int *n, const char *what, const char *name,
-                            mf_quantity unit, int n_traces, long n_steps, const double *values,
-                            mf_error *err)
-{
-    mf_status rc = need_name(name, what, err);
-    if (rc != MF_OK)
-        return rc;
-    if (n_traces < 1 || n_steps < 1 || !values)
-        return mf_error_set(
-            err, MF_ERR_INVALID,
-            "%s %s needs at least one trace of at least one sample (got %d x %ld)", what, name,
-            n_traces, n_steps);
-    if (unit.value != 1.0) {
-        char buf[64];
-        return mf_error_set(err, MF_ERR_UNITS,
-                            "%s %s: values are in SI units, so give the unit as the SI unit "
-                            "(%s) rather than a scaled one",
-                            what, name, mf_quantity_unit_string(unit.dim, buf, sizeof buf));
-    }
-    size_t len = (size_t)n_traces * (size_t)n_steps;
-    double *copy = malloc(len * sizeof *copy);
-    if (!copy)
-        return nomem(err);
-    memcpy(copy, values, len * sizeof *copy);
-    fit_series *e = slot((void **)arr, n, sizeof *e, name);
-    if (!e) {
-        free(copy);
-        return nomem(err);
-    }
-    free(e->v);
-    e->v = copy;
-    for (int i = 0; i < MF_NDIM; i++)
-        e->dim.e[i] = unit.dim[i];
-    e->n_traces = n_traces;
-    e->n_steps = n_steps;
-    return MF_OK;
+    return mf_settings_constant(&s->consts, &s->n_consts, name, value, err);
 }
 
 mf_status mf_fitter_spec_set_input(mf_fitter_spec *s, const char *name, mf_quantity unit,
                                    int n_traces, long n_steps, const double *values,
                                    mf_error *err)
 {
-    return set_series(&s->inputs, &s->n_inputs, "input", name, unit, n_traces, n_steps, values,
-                      err);
+    return mf_settings_series(&s->inputs, &s->n_inputs, "input", name, unit, n_traces, n_steps,
+                              values, err);
 }
 
 mf_status mf_fitter_spec_set_output(mf_fitter_spec *s, const char *name, mf_quantity unit,
@@ -244,8 +144,8 @@ mf_status mf_fitter_spec_set_output(mf_fitter_spec *s, const char *name, mf_quan
         return mf_error_set(err, MF_ERR_INVALID,
                             "the spike fitter's targets are spike trains: use "
                             "mf_fitter_spec_set_output_spikes");
-    return set_series(&s->outputs, &s->n_outputs, "output", name, unit, n_traces, n_steps,
-                      values, err);
+    return mf_settings_series(&s->outputs, &s->n_outputs, "output", name, unit, n_traces,
+                              n_steps, values, err);
 }
 
 mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_trains *t,
@@ -282,10 +182,7 @@ mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_tra
 
 mf_status mf_fitter_spec_set_dt(mf_fitter_spec *s, double dt, mf_error *err)
 {
-    if (!(dt > 0) || !isfinite(dt))
-        return mf_error_set(err, MF_ERR_INVALID, "dt must be a positive time, not %g s", dt);
-    s->dt = dt;
-    return MF_OK;
+    return mf_settings_dt(&s->dt, dt, err);
 }
 
 mf_status mf_fitter_spec_set_n_samples(mf_fitter_spec *s, int n_samples, mf_error *err)
@@ -299,47 +196,34 @@ mf_status mf_fitter_spec_set_n_samples(mf_fitter_spec *s, int n_samples, mf_erro
 
 mf_status mf_fitter_spec_set_method(mf_fitter_spec *s, const char *method, mf_error *err)
 {
-    return set_text(&s->method, method, err);
+    return mf_settings_text(&s->method, method, err);
 }
 
 mf_status mf_fitter_spec_set_threshold(mf_fitter_spec *s, const char *condition, mf_error *err)
 {
-    return set_text(&s->threshold, condition, err);
+    return mf_settings_text(&s->threshold, condition, err);
 }
 
 mf_status mf_fitter_spec_set_reset(mf_fitter_spec *s, const char *statements, mf_error *err)
 {
-    return set_text(&s->reset, statements, err);
+    return mf_settings_text(&s->reset, statements, err);
 }
 
 mf_status mf_fitter_spec_set_refractory(mf_fitter_spec *s, const char *refractory,
                                         mf_error *err)
 {
-    return set_text(&s->refractory, refractory, err);
+    return mf_settings_text(&s->refractory, refractory, err);
 }
 
 mf_status mf_fitter_spec_set_init(mf_fitter_spec *s, const char *variable, const char *value,
                                   mf_error *err)
 {
-    mf_status rc = need_name(variable, "param_init variable", err);
-    if (rc != MF_OK)
-        return rc;
-    if (!value || !*value)
-        return mf_error_set(err, MF_ERR_INVALID, "param_init: no value for '%s'", variable);
-    char *v = strdup(value);
-    fit_init *in = v ? slot((void **)&s->inits, &s->n_inits, sizeof *in, variable) : NULL;
-    if (!in) {
-        free(v);
-        return nomem(err);
-    }
-    free(in->value);
-    in->value = v;
-    return MF_OK;
+    return mf_settings_init(&s->inits, &s->n_inits, variable, value, err);
 }
 
 mf_status mf_fitter_spec_set_penalty(mf_fitter_spec *s, const char *name, mf_error *err)
 {
-    return set_text(&s->penalty, name, err);
+    return mf_settings_text(&s->penalty, name, err);
 }
 
 /* --- copy ------------------------------------------------------------------ */

@@ -4,8 +4,11 @@
  *
  * The scalar semantics in mf_op_eval1 and the loops below use the same C
  * expression for every operation, so constant folding and run time agree
- * bit for bit. */
+ * bit for bit. exp is mf_exp (mf_exp.h), not libm's: the native kernels
+ * print the same function, so both backends compute the same bits, and its
+ * loop vectorises here too. */
 #include "bytecode.h"
+#include "mf_exp.h"
 
 #include <math.h>
 
@@ -48,7 +51,7 @@ double mf_op_eval1(mf_op op, double a, double b, double c, double k)
     case MF_OP_OR: return (double)(a != 0 || b != 0);
     case MF_OP_NOT: return (double)(a == 0);
     case MF_OP_SEL: return a != 0 ? b : c;
-    case MF_OP_EXP: return exp(a);
+    case MF_OP_EXP: return mf_exp(a);
     case MF_OP_LOG: return log(a);
     case MF_OP_LOG10: return log10(a);
     case MF_OP_SQRT: return sqrt(a);
@@ -128,7 +131,7 @@ void mf_bc_run(const mf_bc_program *p, const mf_bc_exec *x)
         case MF_OP_OR: LOOP((double)(a[i] != 0 || b[i] != 0)); break;
         case MF_OP_NOT: LOOP((double)(a[i] == 0)); break;
         case MF_OP_SEL: LOOP(a[i] != 0 ? b[i] : c[i]); break;
-        case MF_OP_EXP: CALL1(exp); break;
+        case MF_OP_EXP: CALL1(mf_exp); break;
         case MF_OP_LOG: CALL1(log); break;
         case MF_OP_LOG10: CALL1(log10); break;
         case MF_OP_SQRT: CALL1(sqrt); break;

@@ -23,6 +23,7 @@
 #define MF_CORE_KERNEL_CACHE_H
 
 #include "context.h"
+#include "sha256.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,8 +58,5 @@ mf_status mf_kernel_lib_open(const mf_context *ctx, const mf_cc *cc, const char 
                              mf_kernel_lib *out, mf_error *err);
 void *mf_kernel_lib_sym(const mf_kernel_lib *k, const char *name);
 void mf_kernel_lib_close(mf_kernel_lib *k);
-
-/* SHA-256 of n bytes into out[32] (FIPS 180-4). */
-void mf_sha256(const void *data, size_t n, uint8_t out[32]);
 
 #endif

@@ -97,4 +97,9 @@ mf_status mf_host_ctx_init(mf_host_ctx *hc, const mf_context *ctx, const mf_plug
                            mf_error *err);
 void mf_host_ctx_clear(mf_host_ctx *hc);
 
+/* The options an instance resolved, defaults filled in (for checkpoint
+ * fingerprints: the same settings however they were given). */
+const mf_resolved_options *mf_optimizer_resolved_options(const mf_optimizer *opt);
+const mf_resolved_options *mf_metric_resolved_options(const mf_metric *metric);
+
 #endif

@@ -474,3 +474,8 @@ void mf_metric_normalization(const mf_metric *m, double *value_si, double dims[M
         MF_OK)
         *value_si = 1;
 }
+
+const mf_resolved_options *mf_metric_resolved_options(const mf_metric *metric)
+{
+    return &metric->hc->opts;
+}

@@ -449,3 +449,8 @@ mf_status mf_optimizer_load(mf_optimizer *opt, const void *buf, size_t len, mf_e
     opt->awaiting_tell = false;
     return MF_OK;
 }
+
+const mf_resolved_options *mf_optimizer_resolved_options(const mf_optimizer *opt)
+{
+    return &opt->hc->opts;
+}

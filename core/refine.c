@@ -465,8 +465,8 @@ static mf_status check_start(const mf_fitter *f, const double *start, mf_error *
 /* Small blocks spread the few lanes of a refine over the threads. */
 static mf_status refine_engine(const mf_fitter *f, mf_engine **out, mf_error *err)
 {
-    mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0,
-                             .block_size = REFINE_BLOCK};
+    mf_engine_options opt = mf_engine_options_for(f->ctx);
+    opt.block_size = REFINE_BLOCK;
     return mf_engine_new(f->model, f->dt, &opt, out, err);
 }
 

@@ -349,8 +349,8 @@ mf_status mf_fit_sens_new(const mf_fitter *f, fit_sens **out, mf_error *err)
             mf_error_prefix(err, "refine: the sensitivity equations");
     }
     if (rc == MF_OK) {
-        mf_engine_options opt = {.n_threads = f->ctx ? mf_context_threads(f->ctx) : 0,
-                                 .block_size = 8};
+        mf_engine_options opt = mf_engine_options_for(f->ctx);
+        opt.block_size = 8;
         rc = mf_engine_new(s->m, f->dt, &opt, &s->e, err);
     }
     if (rc == MF_OK)

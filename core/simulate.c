@@ -5,23 +5,11 @@
 
 #include "engine.h"
 #include "error.h"
+#include "settings.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct sim_const {
-    char *name;
-    mf_quantity q;
-} sim_const;
-
-typedef struct sim_input {
-    char *name;
-    mf_dim dim;
-    int n_traces;
-    long n_steps;
-    double *v;
-} sim_input;
 
 typedef struct sim_param {
     char *name;
@@ -29,23 +17,18 @@ typedef struct sim_param {
     double *v;
 } sim_param;
 
-typedef struct sim_init {
-    char *name;
-    char *value;
-} sim_init;
-
 struct mf_sim {
     mf_context *ctx;
     char *model;
-    sim_const *consts;
+    mf_setting_const *consts;
     int n_consts;
-    sim_input *inputs;
+    mf_setting_series *inputs;
     int n_inputs;
     double dt;
     long n_steps;
     char *method, *threshold, *reset, *refractory;
     double abs_tol, rel_tol;
-    sim_init *inits;
+    mf_setting_init *inits;
     int n_inits;
     sim_param *params;
     int n_params;
@@ -66,14 +49,6 @@ struct mf_sim_result {
 static mf_status nomem(mf_error *err)
 {
     return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
-
-static mf_dim dim_of(mf_quantity q)
-{
-    mf_dim d;
-    for (int i = 0; i < MF_NDIM; i++)
-        d.e[i] = q.dim[i];
-    return d;
 }
 
 /* --- setup ------------------------------------------------------------------ */
@@ -100,25 +75,15 @@ void mf_sim_free(mf_sim *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < s->n_consts; i++)
-        free(s->consts[i].name);
-    for (int i = 0; i < s->n_inputs; i++) {
-        free(s->inputs[i].name);
-        free(s->inputs[i].v);
-    }
-    for (int i = 0; i < s->n_inits; i++) {
-        free(s->inits[i].name);
-        free(s->inits[i].value);
-    }
+    mf_settings_free_consts(s->consts, s->n_consts);
+    mf_settings_free_series(s->inputs, s->n_inputs);
+    mf_settings_free_inits(s->inits, s->n_inits);
     for (int i = 0; i < s->n_params; i++) {
         free(s->params[i].name);
         free(s->params[i].v);
     }
     for (int i = 0; i < s->n_rec; i++)
         free(s->rec[i]);
-    free(s->consts);
-    free(s->inputs);
-    free(s->inits);
     free(s->params);
     free(s->rec);
     free(s->model);
@@ -129,90 +94,21 @@ void mf_sim_free(mf_sim *s)
     free(s);
 }
 
-/* Finds name in an array of structs whose first member is the name; grows
- * the array by one zeroed entry when absent. Returns the entry or NULL. */
-static void *slot(void **arr, int *n, size_t size, const char *name)
-{
-    char *base = *arr;
-    for (int i = 0; i < *n; i++)
-        if (strcmp(*(char **)(base + (size_t)i * size), name) == 0)
-            return base + (size_t)i * size;
-    char *na = realloc(*arr, ((size_t)*n + 1) * size);
-    if (!na)
-        return NULL;
-    *arr = na;
-    char *e = na + (size_t)(*n)++ * size;
-    memset(e, 0, size);
-    *(char **)e = strdup(name);
-    if (!*(char **)e) {
-        (*n)--;
-        return NULL;
-    }
-    return e;
-}
-
-static mf_status check_name(const char *name, const char *what, mf_error *err)
-{
-    if (!name || !*name)
-        return mf_error_set(err, MF_ERR_INVALID, "the %s has no name", what);
-    return MF_OK;
-}
-
 mf_status mf_sim_set_constant(mf_sim *s, const char *name, mf_quantity value, mf_error *err)
 {
-    mf_status rc = check_name(name, "constant", err);
-    if (rc != MF_OK)
-        return rc;
-    if (!isfinite(value.value))
-        return mf_error_set(err, MF_ERR_NUMERIC, "the constant '%s' is not finite", name);
-    sim_const *c = slot((void **)&s->consts, &s->n_consts, sizeof *c, name);
-    if (!c)
-        return nomem(err);
-    c->q = value;
-    return MF_OK;
+    return mf_settings_constant(&s->consts, &s->n_consts, name, value, err);
 }
 
 mf_status mf_sim_set_input(mf_sim *s, const char *name, mf_quantity unit, int n_traces,
                            long n_steps, const double *values, mf_error *err)
 {
-    mf_status rc = check_name(name, "input", err);
-    if (rc != MF_OK)
-        return rc;
-    if (n_traces < 1 || n_steps < 1 || !values)
-        return mf_error_set(err, MF_ERR_INVALID,
-                            "input %s needs at least one trace of at least one sample", name);
-    if (unit.value != 1.0) {
-        char buf[64];
-        mf_dim_format(dim_of(unit), buf, sizeof buf);
-        return mf_error_set(err, MF_ERR_UNITS,
-                            "input %s: its values are in SI units, so give its unit as the SI "
-                            "unit (%s) rather than a scaled one",
-                            name, buf);
-    }
-    size_t len = (size_t)n_traces * (size_t)n_steps;
-    double *copy = malloc(len * sizeof *copy);
-    if (!copy)
-        return nomem(err);
-    memcpy(copy, values, len * sizeof *copy);
-    sim_input *in = slot((void **)&s->inputs, &s->n_inputs, sizeof *in, name);
-    if (!in) {
-        free(copy);
-        return nomem(err);
-    }
-    free(in->v);
-    in->v = copy;
-    in->dim = dim_of(unit);
-    in->n_traces = n_traces;
-    in->n_steps = n_steps;
-    return MF_OK;
+    return mf_settings_series(&s->inputs, &s->n_inputs, "input", name, unit, n_traces, n_steps,
+                              values, err);
 }
 
 mf_status mf_sim_set_dt(mf_sim *s, double dt, mf_error *err)
 {
-    if (!(dt > 0) || !isfinite(dt))
-        return mf_error_set(err, MF_ERR_INVALID, "dt must be a positive time, not %g s", dt);
-    s->dt = dt;
-    return MF_OK;
+    return mf_settings_dt(&s->dt, dt, err);
 }
 
 mf_status mf_sim_set_steps(mf_sim *s, long n_steps, mf_error *err)
@@ -223,22 +119,9 @@ mf_status mf_sim_set_steps(mf_sim *s, long n_steps, mf_error *err)
     return MF_OK;
 }
 
-static mf_status set_text(char **dst, const char *text, mf_error *err)
-{
-    char *c = NULL;
-    if (text && *text) {
-        c = strdup(text);
-        if (!c)
-            return nomem(err);
-    }
-    free(*dst);
-    *dst = c;
-    return MF_OK;
-}
-
 mf_status mf_sim_set_method(mf_sim *s, const char *method, mf_error *err)
 {
-    return set_text(&s->method, method, err);
+    return mf_settings_text(&s->method, method, err);
 }
 
 mf_status mf_sim_set_tolerance(mf_sim *s, double abs_tol, double rel_tol, mf_error *err)
@@ -254,41 +137,28 @@ mf_status mf_sim_set_tolerance(mf_sim *s, double abs_tol, double rel_tol, mf_err
 
 mf_status mf_sim_set_threshold(mf_sim *s, const char *condition, mf_error *err)
 {
-    return set_text(&s->threshold, condition, err);
+    return mf_settings_text(&s->threshold, condition, err);
 }
 
 mf_status mf_sim_set_reset(mf_sim *s, const char *statements, mf_error *err)
 {
-    return set_text(&s->reset, statements, err);
+    return mf_settings_text(&s->reset, statements, err);
 }
 
 mf_status mf_sim_set_refractory(mf_sim *s, const char *refractory, mf_error *err)
 {
-    return set_text(&s->refractory, refractory, err);
+    return mf_settings_text(&s->refractory, refractory, err);
 }
 
 mf_status mf_sim_set_init(mf_sim *s, const char *variable, const char *value, mf_error *err)
 {
-    mf_status rc = check_name(variable, "initial value's variable", err);
-    if (rc != MF_OK)
-        return rc;
-    if (!value || !*value)
-        return mf_error_set(err, MF_ERR_INVALID, "param_init: no value for '%s'", variable);
-    char *v = strdup(value);
-    sim_init *in = v ? slot((void **)&s->inits, &s->n_inits, sizeof *in, variable) : NULL;
-    if (!in) {
-        free(v);
-        return nomem(err);
-    }
-    free(in->value);
-    in->value = v;
-    return MF_OK;
+    return mf_settings_init(&s->inits, &s->n_inits, variable, value, err);
 }
 
 mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const double *values,
                            mf_error *err)
 {
-    mf_status rc = check_name(name, "parameter", err);
+    mf_status rc = mf_settings_need_name(name, "parameter", err);
     if (rc != MF_OK)
         return rc;
     if (n_samples < 1 || !values)
@@ -301,7 +171,7 @@ mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const dou
     if (!copy)
         return nomem(err);
     memcpy(copy, values, (size_t)n_samples * sizeof *copy);
-    sim_param *p = slot((void **)&s->params, &s->n_params, sizeof *p, name);
+    sim_param *p = mf_settings_slot((void **)&s->params, &s->n_params, sizeof *p, name);
     if (!p) {
         free(copy);
         return nomem(err);
@@ -314,7 +184,7 @@ mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const dou
 
 mf_status mf_sim_record(mf_sim *s, const char *variable, mf_error *err)
 {
-    mf_status rc = check_name(variable, "recorded variable", err);
+    mf_status rc = mf_settings_need_name(variable, "recorded variable", err);
     if (rc != MF_OK)
         return rc;
     for (int i = 0; i < s->n_rec; i++)
@@ -360,17 +230,14 @@ static void sim_run_free(sim_run *r)
 
 static mf_status compile(const mf_sim *s, sim_run *r, mf_error *err)
 {
-    r->consts = calloc((size_t)s->n_consts + 1, sizeof *r->consts);
-    r->inputs = calloc((size_t)s->n_inputs + 1, sizeof *r->inputs);
+    mf_status rc = mf_settings_defs(s->consts, s->n_consts, s->inputs, s->n_inputs, &r->consts,
+                                    &r->inputs, err);
+    if (rc != MF_OK)
+        return rc;
     r->init_names = calloc((size_t)s->n_inits + 1, sizeof *r->init_names);
     r->init_values = calloc((size_t)s->n_inits + 1, sizeof *r->init_values);
-    if (!r->consts || !r->inputs || !r->init_names || !r->init_values)
+    if (!r->init_names || !r->init_values)
         return nomem(err);
-    for (int i = 0; i < s->n_consts; i++)
-        r->consts[i] =
-            (mf_name_def){s->consts[i].name, s->consts[i].q.value, dim_of(s->consts[i].q)};
-    for (int i = 0; i < s->n_inputs; i++)
-        r->inputs[i] = (mf_name_def){s->inputs[i].name, 0, s->inputs[i].dim};
     for (int i = 0; i < s->n_inits; i++) {
         r->init_names[i] = s->inits[i].name;
         r->init_values[i] = s->inits[i].value;
@@ -389,18 +256,14 @@ static mf_status compile(const mf_sim *s, sim_run *r, mf_error *err)
         .init_exprs = r->init_values,
         .n_init = s->n_inits,
     };
-    mf_status rc = mf_model_compile(&spec, &r->m, err);
+    rc = mf_model_compile(&spec, &r->m, err);
     if (rc != MF_OK)
         return rc;
     if (!(s->dt > 0))
         return mf_error_set(err, MF_ERR_INVALID, "dt is not set: call mf_sim_set_dt");
-    mf_engine_options opt = {
-        .n_threads = s->ctx ? mf_context_threads(s->ctx) : 0,
-        .abs_tol = s->abs_tol,
-        .rel_tol = s->rel_tol,
-        .backend = mf_backend_default(s->ctx),
-        .ctx = s->ctx,
-    };
+    mf_engine_options opt = mf_engine_options_for(s->ctx);
+    opt.abs_tol = s->abs_tol;
+    opt.rel_tol = s->rel_tol;
     return mf_engine_new(r->m, s->dt, &opt, &r->e, err);
 }
 
@@ -412,7 +275,7 @@ static mf_status check_inputs(const mf_sim *s, sim_run *r, mf_error *err)
     if (!r->in)
         return nomem(err);
     for (int i = 0; i < s->n_inputs; i++) {
-        const sim_input *in = &s->inputs[i];
+        const mf_setting_series *in = &s->inputs[i];
         if (i > 0 &&
             (in->n_traces != s->inputs[0].n_traces || in->n_steps != s->inputs[0].n_steps))
             return mf_error_set(err, MF_ERR_INVALID,

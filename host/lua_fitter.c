@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { EXPR_MAX = 256, TEXT_MAX = 128 };
+enum { TEXT_MAX = 128 };
 
 static const mf_quantity second = {1.0, {0, 0, 1, 0, 0, 0, 0}};
 
@@ -32,68 +32,10 @@ static void spec_free_fn(void *p)
     mf_fitter_spec_free(p);
 }
 
-/* A quantity as a Brian expression the library parses back exactly:
- * "-0.065*metre**2*kilogram*second**-3*amp**-1" for -65 mV. */
-void mf_lua_fitter_expr(mf_quantity q, char *buf, size_t n)
-{
-    static const char *const base[7] = {"metre",  "kilogram", "second", "amp",
-                                        "kelvin", "mole",     "candle"};
-    size_t pos = (size_t)snprintf(buf, n, "%.17g", q.value);
-    for (int i = 0; i < 7 && pos < n; i++) {
-        if (q.dim[i] == 0)
-            continue;
-        if (q.dim[i] == 1)
-            pos += (size_t)snprintf(buf + pos, n - pos, "*%s", base[i]);
-        else
-            pos += (size_t)snprintf(buf + pos, n - pos, "*%s**%.17g", base[i], q.dim[i]);
-    }
-}
-
 void mf_lua_fitter_ok(lua_State *L, mf_status st, const mf_error *err)
 {
     if (st != MF_OK)
         mf_lua_raise(L, err);
-}
-
-/* ---- iterating name = value tables in a fixed order ------------------------ */
-
-typedef void (*entry_fn)(lua_State *L, const char *name, int value, void *user);
-
-static int compare_names(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Calls fn for every entry of the table at t, sorted by name, so that the
- * order (of outputs, of messages) never depends on Lua's hashing. Keys must
- * be strings; the table keeps them alive. */
-static void each_sorted(lua_State *L, int t, const char *what, entry_fn fn, void *user)
-{
-    luaL_checktype(L, t, LUA_TTABLE);
-    size_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: expected name = value entries, found a %s key", what,
-                       luaL_typename(L, -1));
-        n++;
-    }
-    const char **names = lua_newuserdatauv(L, (n ? n : 1) * sizeof *names, 0);
-    int names_slot = lua_gettop(L);
-    size_t i = 0;
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-        lua_pop(L, 1);
-        names[i++] = lua_tostring(L, -1);
-    }
-    qsort(names, n, sizeof *names, compare_names);
-    for (i = 0; i < n; i++) {
-        lua_getfield(L, t, names[i]);
-        fn(L, names[i], lua_gettop(L), user);
-        lua_settop(L, names_slot);
-    }
-    lua_pop(L, 1);
 }
 
 /* ---- the constructors -------------------------------------------------------- */
@@ -159,18 +101,14 @@ static void add_output(lua_State *L, const char *name, int value, void *user)
 static void add_init(lua_State *L, const char *name, int value, void *user)
 {
     build *b = user;
-    char what[TEXT_MAX], expr[EXPR_MAX];
+    char what[TEXT_MAX], expr[MF_LUA_EXPR_MAX];
     snprintf(what, sizeof what, "%s: param_init.%s", b->kind, name);
-    const char *text = expr;
-    if (lua_type(L, value) == LUA_TSTRING)
-        text = lua_tostring(L, value);
-    else
-        mf_lua_fitter_expr(mf_lua_check_quantity(L, value, what), expr, sizeof expr);
+    const char *text = mf_lua_check_expr(L, value, NULL, expr, what);
     mf_error err;
     mf_lua_fitter_ok(L, mf_fitter_spec_set_init(b->spec, name, text, &err), &err);
 }
 
-static void set_table(lua_State *L, build *b, const char *key, entry_fn fn)
+static void set_table(lua_State *L, build *b, const char *key, mf_lua_entry_fn fn)
 {
     if (mf_lua_field(L, 1, key) != LUA_TNIL) {
         char what[TEXT_MAX];
@@ -178,7 +116,7 @@ static void set_table(lua_State *L, build *b, const char *key, entry_fn fn)
         if (!lua_istable(L, -1))
             luaL_error(L, "%s must be a table of name = value entries, not a %s", what,
                        luaL_typename(L, -1));
-        each_sorted(L, lua_gettop(L), what, fn, b);
+        mf_lua_each_sorted(L, lua_gettop(L), what, fn, b);
     }
     lua_pop(L, 1);
 }
@@ -209,17 +147,11 @@ static void set_text(lua_State *L, build *b, const char *key,
                      mf_status (*setter)(mf_fitter_spec *, const char *, mf_error *))
 {
     if (mf_lua_field(L, 1, key) != LUA_TNIL) {
-        char what[TEXT_MAX], expr[EXPR_MAX];
+        char what[TEXT_MAX], expr[MF_LUA_EXPR_MAX];
         snprintf(what, sizeof what, "%s: %s", b->kind, key);
-        const char *text = expr;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            text = lua_tostring(L, -1);
-        else if (strcmp(key, "refractory") == 0)
-            mf_lua_fitter_expr(
-                mf_lua_fitter_quantity(mf_lua_check_si(L, -1, what, second), second.dim), expr,
-                sizeof expr);
-        else
+        if (lua_type(L, -1) != LUA_TSTRING && strcmp(key, "refractory") != 0)
             luaL_error(L, "%s must be a string, not a %s", what, luaL_typename(L, -1));
+        const char *text = mf_lua_check_expr(L, -1, &second, expr, what);
         mf_error err;
         mf_lua_fitter_ok(L, setter(b->spec, text, &err), &err);
     }

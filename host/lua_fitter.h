@@ -32,9 +32,6 @@ static inline mf_quantity mf_lua_fitter_quantity(double value, const double dim[
 /* Raises the library's error unless st is MF_OK. */
 void mf_lua_fitter_ok(lua_State *L, mf_status st, const mf_error *err);
 
-/* A quantity as a Brian expression the library parses back exactly. */
-void mf_lua_fitter_expr(mf_quantity q, char *buf, size_t n);
-
 /* The fitter at idx (raises when it is not one); mf_lua_fitter_idle also
  * refuses one that is inside its own fit or refine (method names the
  * caller in the message). */
@@ -67,6 +64,15 @@ const char *mf_lua_fitter_param_list(lua_State *L, const mf_fitter *f);
  * userdata left on the stack. */
 double *mf_lua_fitter_param_values(lua_State *L, int t, const char *key, const mf_fitter *f,
                                    const char *what);
+
+/* fitter:fit's checkpoint, checkpoint_every, resume and history_file
+ * fields of the table at t, set on the fitter (lua_fitter_guard.c);
+ * guard_begin / guard_end bracket the library's fit (signal handlers). */
+void mf_lua_fitter_guard_options(lua_State *L, int t, lua_fitter *u);
+void mf_lua_fitter_guard_begin(void);
+void mf_lua_fitter_guard_end(void);
+/* After a fit that returned MF_OK: raises when a signal still came. */
+void mf_lua_fitter_guard_check(lua_State *L);
 
 /* The methods (self at stack slot 1). */
 int mf_lua_fitter_fit(lua_State *L);

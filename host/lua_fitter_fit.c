@@ -72,6 +72,15 @@ static int call_script(lua_State *L)
     }
     lua_setfield(L, -3, "errors");
     lua_setfield(L, -2, "params");
+    if (!c->refine) {
+        int nan_points;
+        long nan_lanes;
+        mf_fitter_round_nan(f, &nan_points, &nan_lanes);
+        lua_pushinteger(L, nan_points);
+        lua_setfield(L, -2, "nan_points");
+        lua_pushinteger(L, nan_lanes);
+        lua_setfield(L, -2, "nan_lanes");
+    }
     lua_call(L, 1, 1);
     c->stop = lua_toboolean(L, -1);
     return 0;
@@ -312,8 +321,10 @@ void mf_lua_fitter_push_best(lua_State *L, const mf_fitter *f)
 
 int mf_lua_fitter_fit(lua_State *L)
 {
-    static const char *const valid[] = {"optimizer", "metric",          "n_rounds", "callback",
-                                        "restart",   "start_iteration", "params",   NULL};
+    static const char *const valid[] = {"optimizer", "metric",       "n_rounds",
+                                        "callback",  "restart",      "start_iteration",
+                                        "params",    "checkpoint",   "checkpoint_every",
+                                        "resume",    "history_file", NULL};
     lua_fitter *u = mf_lua_fitter_idle(L, "fit");
     mf_lua_fitter_table_arg(L, 2, "fitter:fit");
     mf_lua_check_fields(L, 2, "fitter:fit", valid);
@@ -331,15 +342,19 @@ int mf_lua_fitter_fit(lua_State *L)
     long start_iteration = lua_isnil(L, -1) ? -1 : (long)lua_tointeger(L, -1);
     bounds b;
     read_bounds(L, 2, u->f, &b);
+    mf_lua_fitter_guard_options(L, 2, u);
     fit_cb cb;
     setup_callback(L, 2, &cb, n_rounds, "fitter:fit");
     mf_error err;
     u->busy = true;
+    mf_lua_fitter_guard_begin();
     mf_status st = mf_fitter_fit(u->f, opt, metrics, n_rounds, b.n, b.names, b.lo, b.hi,
                                  run_callback, &cb, restart, start_iteration, &err);
+    mf_lua_fitter_guard_end();
     u->busy = false;
     finish_callback(L, &cb);
     mf_lua_fitter_ok(L, st, &err);
+    mf_lua_fitter_guard_check(L);
     mf_lua_fitter_push_best(L, u->f);
     return 2;
 }

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { EXPR_MAX = 256, TEXT_MAX = 128 };
+enum { TEXT_MAX = 128 };
 
 static const double no_dim[7] = {0};
 
@@ -254,7 +254,7 @@ static void variable_dim(lua_State *L, int fitter, const char *name, double dim[
 typedef struct inits {
     int n;
     const char **names, **values;
-    char (*exprs)[EXPR_MAX];
+    char (*exprs)[MF_LUA_EXPR_MAX];
 } inits;
 
 static void read_inits(lua_State *L, int t, inits *in)
@@ -279,14 +279,9 @@ static void read_inits(lua_State *L, int t, inits *in)
     lua_pushnil(L);
     while (lua_next(L, tab)) {
         in->names[in->n] = lua_tostring(L, -2);
-        if (lua_type(L, -1) == LUA_TSTRING)
-            in->values[in->n] = lua_tostring(L, -1);
-        else {
-            char what[TEXT_MAX];
-            snprintf(what, sizeof what, "fitter:generate: param_init.%s", in->names[in->n]);
-            mf_lua_fitter_expr(mf_lua_check_quantity(L, -1, what), in->exprs[in->n], EXPR_MAX);
-            in->values[in->n] = in->exprs[in->n];
-        }
+        char what[TEXT_MAX];
+        snprintf(what, sizeof what, "fitter:generate: param_init.%s", in->names[in->n]);
+        in->values[in->n] = mf_lua_check_expr(L, -1, NULL, in->exprs[in->n], what);
         in->n++;
         lua_pop(L, 1);
     }

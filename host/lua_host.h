@@ -73,6 +73,14 @@ int mf_lua_field(lua_State *L, int t, const char *key);
  * a brace-table argument is not ignored. */
 void mf_lua_check_fields(lua_State *L, int t, const char *kind, const char *const *valid);
 
+/* Calls fn(L, name, value_index, user) for every entry of the name = value
+ * table at t (an absolute index), sorted by name, so that the order (of
+ * outputs, of messages) never depends on Lua's hashing. A key that is not
+ * a string raises "WHAT: expected name = value entries, found a number
+ * key". fn may push; the stack is restored after each call. */
+typedef void (*mf_lua_entry_fn)(lua_State *L, const char *name, int value, void *user);
+void mf_lua_each_sorted(lua_State *L, int t, const char *what, mf_lua_entry_fn fn, void *user);
+
 /* ---- owned C pointers (lua_box.c) --------------------------------------- */
 
 /* Pushes a userdata that owns p and calls free_fn(p) when collected (or at
@@ -98,6 +106,18 @@ mf_quantity mf_lua_check_quantity(lua_State *L, int idx, const char *what);
 /* As mf_lua_check_quantity, and the dimension must equal `unit`'s (e.g.
  * dt must be a time): the error names what, the value and both units. */
 double mf_lua_check_si(lua_State *L, int idx, const char *what, mf_quantity unit);
+
+/* A quantity as a Brian expression the library parses back exactly:
+ * "-0.065*metre**2*kilogram*second**-3*amp**-1" for -65 mV. */
+#define MF_LUA_EXPR_MAX 256
+void mf_lua_quantity_expr(mf_quantity q, char *buf, size_t n);
+
+/* An expression argument (param_init values, refractory): a string is
+ * returned as it is; a quantity (checked to have the dimension of *unit
+ * unless unit is NULL) is written into buf (MF_LUA_EXPR_MAX bytes) as its
+ * expression. Raises, naming `what`, for anything else. */
+const char *mf_lua_check_expr(lua_State *L, int idx, const mf_quantity *unit, char *buf,
+                              const char *what);
 
 /* True when the two dimensions are equal (exponents within 1e-9). */
 bool mf_lua_same_dim(const double a[7], const double b[7]);

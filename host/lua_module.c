@@ -3,10 +3,28 @@
 #include "lua_host.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Registry key: the address of this constant is unique. */
 static const char context_key = 'c';
+
+/* mf.set_backend(name): the context's backend for every later simulate,
+ * fit, refine and generate (mf_context_set_backend). */
+static int set_backend(lua_State *L)
+{
+    mf_error err;
+    if (mf_context_set_backend(mf_lua_context(L), luaL_checkstring(L, 1), &err) != MF_OK)
+        return mf_lua_raise(L, &err);
+    return 0;
+}
+
+/* mf.backend(): the name set, "auto" by default. */
+static int get_backend(lua_State *L)
+{
+    lua_pushstring(L, mf_context_backend(mf_lua_context(L)));
+    return 1;
+}
 
 static int open_module(lua_State *L)
 {
@@ -21,6 +39,10 @@ static int open_module(lua_State *L)
     mf_lua_open_progress(L);
     mf_lua_open_fitter(L);
     /* Later bindings add their opener here. */
+    lua_pushcfunction(L, set_backend);
+    lua_setfield(L, -2, "set_backend");
+    lua_pushcfunction(L, get_backend);
+    lua_setfield(L, -2, "backend");
     lua_pushstring(L, mf_version());
     lua_setfield(L, -2, "version");
     return 1;
@@ -109,4 +131,40 @@ void mf_lua_check_fields(lua_State *L, int t, const char *kind, const char *cons
         luaL_pushresult(&b);
         luaL_error(L, "%s: unknown field '%s' (valid: %s)", kind, key, lua_tostring(L, -1));
     }
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The keys are collected, checked and sorted first; the table keeps them
+ * alive while fn runs. */
+void mf_lua_each_sorted(lua_State *L, int t, const char *what, mf_lua_entry_fn fn, void *user)
+{
+    luaL_checktype(L, t, LUA_TTABLE);
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "%s: expected name = value entries, found a %s key", what,
+                       luaL_typename(L, -1));
+        n++;
+    }
+    const char **names = lua_newuserdatauv(L, (n ? n : 1) * sizeof *names, 0);
+    int names_slot = lua_gettop(L);
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        lua_pop(L, 1);
+        names[i++] = lua_tostring(L, -1);
+    }
+    qsort(names, n, sizeof *names, compare_names);
+    for (i = 0; i < n; i++) {
+        lua_getfield(L, t, names[i]);
+        fn(L, names[i], lua_gettop(L), user);
+        lua_settop(L, names_slot);
+    }
+    lua_pop(L, 1);
 }

@@ -92,6 +92,33 @@ double mf_lua_check_si(lua_State *L, int idx, const char *what, mf_quantity unit
     return q.value;
 }
 
+void mf_lua_quantity_expr(mf_quantity q, char *buf, size_t n)
+{
+    static const char *const base[7] = {"metre",  "kilogram", "second", "amp",
+                                        "kelvin", "mole",     "candle"};
+    size_t pos = (size_t)snprintf(buf, n, "%.17g", q.value);
+    for (int i = 0; i < 7 && pos < n; i++) {
+        if (q.dim[i] == 0)
+            continue;
+        if (q.dim[i] == 1)
+            pos += (size_t)snprintf(buf + pos, n - pos, "*%s", base[i]);
+        else
+            pos += (size_t)snprintf(buf + pos, n - pos, "*%s**%.17g", base[i], q.dim[i]);
+    }
+}
+
+const char *mf_lua_check_expr(lua_State *L, int idx, const mf_quantity *unit, char *buf,
+                              const char *what)
+{
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tostring(L, idx);
+    mf_quantity q = mf_lua_check_quantity(L, idx, what);
+    if (unit)
+        q.value = mf_lua_check_si(L, idx, what, *unit);
+    mf_lua_quantity_expr(q, buf, MF_LUA_EXPR_MAX);
+    return buf;
+}
+
 mf_quantity mf_lua_unit(lua_State *L, const char *name)
 {
     mf_quantity q;

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { EXPR_MAX = 256 };
+enum { TEXT_MAX = 96 };
 
 static const mf_quantity second = {1.0, {0, 0, 1, 0, 0, 0, 0}};
 
@@ -38,99 +38,45 @@ static void check(lua_State *L, mf_status st, const mf_error *err)
         mf_lua_raise(L, err);
 }
 
-/* A quantity as a Brian expression the library parses back exactly:
- * "-0.065*metre**2*kilogram*second**-3*amp**-1" for -65 mV. */
-static void quantity_expr(mf_quantity q, char *buf, size_t n)
+/* What the entry setters below need. */
+typedef struct sim_build {
+    mf_sim *s;
+    const char *model;
+} sim_build;
+
+static void add_constant(lua_State *L, const char *name, int value, void *user)
 {
-    static const char *const base[7] = {"metre",  "kilogram", "second", "amp",
-                                        "kelvin", "mole",     "candle"};
-    size_t pos = (size_t)snprintf(buf, n, "%.17g", q.value);
-    for (int i = 0; i < 7 && pos < n; i++) {
-        if (q.dim[i] == 0)
-            continue;
-        if (q.dim[i] == 1)
-            pos += (size_t)snprintf(buf + pos, n - pos, "*%s", base[i]);
-        else
-            pos += (size_t)snprintf(buf + pos, n - pos, "*%s**%.17g", base[i], q.dim[i]);
-    }
+    sim_build *b = user;
+    char what[TEXT_MAX];
+    snprintf(what, sizeof what, "mf.simulate: constants.%s", name);
+    mf_error err;
+    check(L, mf_sim_set_constant(b->s, name, mf_lua_check_quantity(L, value, what), &err),
+          &err);
 }
 
-/* A string field, or a quantity turned into its expression. */
-static const char *text_or_quantity(lua_State *L, int idx, char *buf, size_t n,
-                                    const char *what)
+static void add_input(lua_State *L, const char *name, int value, void *user)
 {
-    if (lua_type(L, idx) == LUA_TSTRING)
-        return lua_tostring(L, idx);
-    quantity_expr(mf_lua_check_quantity(L, idx, what), buf, n);
-    return buf;
+    sim_build *b = user;
+    char what[TEXT_MAX];
+    snprintf(what, sizeof what, "mf.simulate: input.%s", name);
+    mf_lua_array *a = mf_lua_check_array(L, value, what);
+    mf_quantity unit = {1.0, {0}};
+    memcpy(unit.dim, a->dim, sizeof unit.dim);
+    mf_error err;
+    check(L,
+          mf_sim_set_input(b->s, name, unit, (int)mf_array_rows(a->a),
+                           (long)mf_array_cols(a->a), mf_array_cdata(a->a), &err),
+          &err);
 }
 
-/* The key of a name = value table being traversed (a string: converting a
- * number key in place would break lua_next). */
-static const char *key_name(lua_State *L)
+static void add_init(lua_State *L, const char *name, int value, void *user)
 {
-    if (lua_type(L, -2) != LUA_TSTRING)
-        luaL_error(L, "mf.simulate: expected name = value entries, found a %s key",
-                   luaL_typename(L, -2));
-    return lua_tostring(L, -2);
-}
-
-static void set_constants(lua_State *L, int t, mf_sim *s)
-{
-    if (mf_lua_field(L, t, "constants") == LUA_TNIL)
-        return;
-    luaL_checktype(L, -1, LUA_TTABLE);
-    int c = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, c)) {
-        const char *name = key_name(L);
-        char what[96];
-        snprintf(what, sizeof what, "mf.simulate: constants.%s", name);
-        mf_error err;
-        check(L, mf_sim_set_constant(s, name, mf_lua_check_quantity(L, -1, what), &err), &err);
-        lua_pop(L, 1);
-    }
-}
-
-static void set_inputs(lua_State *L, int t, mf_sim *s)
-{
-    if (mf_lua_field(L, t, "input") == LUA_TNIL)
-        return;
-    luaL_checktype(L, -1, LUA_TTABLE);
-    int c = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, c)) {
-        const char *name = key_name(L);
-        char what[96];
-        snprintf(what, sizeof what, "mf.simulate: input.%s", name);
-        mf_lua_array *a = mf_lua_check_array(L, -1, what);
-        mf_quantity unit = {1.0, {0}};
-        memcpy(unit.dim, a->dim, sizeof unit.dim);
-        mf_error err;
-        check(L,
-              mf_sim_set_input(s, name, unit, (int)mf_array_rows(a->a),
-                               (long)mf_array_cols(a->a), mf_array_cdata(a->a), &err),
-              &err);
-        lua_pop(L, 1);
-    }
-}
-
-static void set_inits(lua_State *L, int t, mf_sim *s)
-{
-    if (mf_lua_field(L, t, "param_init") == LUA_TNIL)
-        return;
-    luaL_checktype(L, -1, LUA_TTABLE);
-    int c = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, c)) {
-        const char *name = key_name(L);
-        char what[96], expr[EXPR_MAX];
-        snprintf(what, sizeof what, "mf.simulate: param_init.%s", name);
-        const char *value = text_or_quantity(L, -1, expr, sizeof expr, what);
-        mf_error err;
-        check(L, mf_sim_set_init(s, name, value, &err), &err);
-        lua_pop(L, 1);
-    }
+    sim_build *b = user;
+    char what[TEXT_MAX], expr[MF_LUA_EXPR_MAX];
+    snprintf(what, sizeof what, "mf.simulate: param_init.%s", name);
+    const char *text = mf_lua_check_expr(L, value, NULL, expr, what);
+    mf_error err;
+    check(L, mf_sim_set_init(b->s, name, text, &err), &err);
 }
 
 /* The values of one parameter (a quantity, or a list or array of them, one
@@ -140,7 +86,7 @@ static int param_values(lua_State *L, int v, const char *model, const char *name
 {
     mf_quantity unit = {1.0, {0}};
     mf_error err;
-    char what[96];
+    char what[TEXT_MAX];
     snprintf(what, sizeof what, "mf.simulate: params.%s", name);
     mf_status st = mf_model_variable_dim(model, name, unit.dim, &err);
     if (st == MF_ERR_NAME)
@@ -156,7 +102,7 @@ static int param_values(lua_State *L, int v, const char *model, const char *name
     if (n == 0)
         luaL_error(L, "%s: the list of values is empty", what);
     if (!mf_lua_same_dim(a->dim, unit.dim)) {
-        char want[96], got[96];
+        char want[TEXT_MAX], got[TEXT_MAX];
         mf_quantity_unit_string(unit.dim, want, sizeof want);
         mf_quantity_unit_string(a->dim, got, sizeof got);
         luaL_error(L, "%s must have unit %s, got values of unit %s", what, want, got);
@@ -166,21 +112,28 @@ static int param_values(lua_State *L, int v, const char *model, const char *name
     return (int)n;
 }
 
-static void set_params(lua_State *L, int t, mf_sim *s, const char *model)
+static void add_param(lua_State *L, const char *name, int value, void *user)
 {
-    if (mf_lua_field(L, t, "params") == LUA_TNIL)
-        return;
-    luaL_checktype(L, -1, LUA_TTABLE);
-    int c = lua_gettop(L);
-    lua_pushnil(L);
-    while (lua_next(L, c)) {
-        const char *name = key_name(L);
-        double *values;
-        int n = param_values(L, lua_gettop(L), model, name, &values);
-        mf_error err;
-        check(L, mf_sim_set_param(s, name, n, values, &err), &err);
-        lua_pop(L, 2);
+    sim_build *b = user;
+    double *values;
+    int n = param_values(L, value, b->model, name, &values);
+    mf_error err;
+    check(L, mf_sim_set_param(b->s, name, n, values, &err), &err);
+}
+
+/* Field `key` of the table at t, a table of name = value entries, entry by
+ * entry (sorted by name) to fn. */
+static void set_entries(lua_State *L, int t, const char *key, mf_lua_entry_fn fn, sim_build *b)
+{
+    if (mf_lua_field(L, t, key) != LUA_TNIL) {
+        char what[TEXT_MAX];
+        snprintf(what, sizeof what, "mf.simulate: %s", key);
+        if (!lua_istable(L, -1))
+            luaL_error(L, "%s must be a table of name = value entries, not a %s", what,
+                       luaL_typename(L, -1));
+        mf_lua_each_sorted(L, lua_gettop(L), what, fn, b);
     }
+    lua_pop(L, 1);
 }
 
 /* record = "v" or {"v", "m"}: pushes a list of names. */
@@ -209,14 +162,8 @@ static void set_strings(lua_State *L, int t, mf_sim *s)
     if (mf_lua_field(L, t, "reset") != LUA_TNIL)
         check(L, mf_sim_set_reset(s, luaL_checkstring(L, -1), &err), &err);
     if (mf_lua_field(L, t, "refractory") != LUA_TNIL) {
-        char expr[EXPR_MAX];
-        const char *r = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-        if (!r) {
-            mf_quantity q = {mf_lua_check_si(L, -1, "mf.simulate: refractory", second), {0}};
-            q.dim[2] = 1;
-            quantity_expr(q, expr, sizeof expr);
-            r = expr;
-        }
+        char expr[MF_LUA_EXPR_MAX];
+        const char *r = mf_lua_check_expr(L, -1, &second, expr, "mf.simulate: refractory");
         check(L, mf_sim_set_refractory(s, r, &err), &err);
     }
     lua_pop(L, 4);
@@ -313,10 +260,11 @@ static int l_simulate(lua_State *L)
     *sim = s;
     check(L, st, &err);
     int base = lua_gettop(L);
-    set_constants(L, 1, s);
-    set_inputs(L, 1, s);
-    set_inits(L, 1, s);
-    set_params(L, 1, s, model);
+    sim_build b = {s, model};
+    set_entries(L, 1, "constants", add_constant, &b);
+    set_entries(L, 1, "input", add_input, &b);
+    set_entries(L, 1, "param_init", add_init, &b);
+    set_entries(L, 1, "params", add_param, &b);
     set_strings(L, 1, s);
     set_numbers(L, 1, s);
     lua_settop(L, base);

@@ -23,8 +23,11 @@ static const mf_verb verbs[] = {
      "  Plugins are searched in MODELFIT_PLUGIN_PATH, then the installed directory.\n",
      mf_verb_plugins},
     {"run", "run a fit script (Lua 5.4)",
-     "usage: modelfit run SCRIPT.lua [ARGS...]\n"
-     "  Runs SCRIPT.lua with `require \"modelfit\"` available and ARGS in `arg`.\n",
+     "usage: modelfit run [--resume] SCRIPT.lua [ARGS...]\n"
+     "  Runs SCRIPT.lua with `require \"modelfit\"` available and ARGS in `arg`.\n"
+     "  --resume  fits with a checkpoint continue from it (as resume = true)\n"
+     "  SIGINT or SIGTERM during a fit: the fit writes its checkpoint and the run\n"
+     "  exits with status 130 or 143 and a line saying how to resume.\n",
      mf_verb_run},
 };
 enum { N_VERBS = sizeof verbs / sizeof verbs[0] };

@@ -3,11 +3,11 @@
  * Every rank runs the whole script; the library makes each fit collective
  * (rank 0 owns the optimizer, the others evaluate their share of each
  * round and then mirror rank 0's history). What remains for the host:
- * starting and ending MPI, and keeping ranks > 0 quiet: their stdout goes
- * to /dev/null and the Lua functions that write files do nothing, so that
- * K ranks on a shared file system do not write the same files K times.
- * Their stderr is kept (warnings, crashes); their errors go to rank 0,
- * which prints them once. */
+ * starting and ending MPI, and keeping ranks > 0 quiet: their stdout and
+ * stderr go to /dev/null and the Lua functions that write files do
+ * nothing, so that K ranks on a shared file system do not print or write
+ * the same things K times. Their errors go to rank 0, which prints them
+ * once; a crash is reported by mpirun. */
 #include "mpi_host.h"
 #include "verbs.h"
 
@@ -90,7 +90,8 @@ int mf_host_mpi_begin(mf_context *ctx)
     mf_error err;
     char clean[MF_ERROR_MESSAGE_MAX];
     if (mf_mpi_new(MPI_COMM_WORLD, &host_mpi.mpi, &err) != MF_OK)
-        return mf_host_fail("error: %s", mf_lua_clean_message(err.message, clean, sizeof clean));
+        return mf_host_fail("error: %s",
+                            mf_lua_clean_message(err.message, clean, sizeof clean));
     mf_context_set_group(ctx, mf_mpi_group(host_mpi.mpi));
     return quiet_output(host_mpi.rank);
 }
@@ -218,7 +219,8 @@ int mf_host_mpi_end(mf_context *ctx, int status)
     if (host_mpi.mpi) {
         mf_group *g = mf_mpi_group(host_mpi.mpi);
         mf_error err;
-        mf_status st = mf_group_finish(g, status ? MF_ERR_INVALID : MF_OK, host_mpi.message, &err);
+        mf_status st =
+            mf_group_finish(g, status ? MF_ERR_INVALID : MF_OK, host_mpi.message, &err);
         if (st != MF_OK && host_mpi.rank == 0) {
             char clean[MF_ERROR_MESSAGE_MAX];
             mf_host_fail("error: %s", mf_lua_clean_message(err.message, clean, sizeof clean));

@@ -11,8 +11,9 @@
 #include <lua.h>
 
 /* When a launcher started this process: initializes MPI, gives ctx a group
- * of all the ranks and, on ranks > 0, sends stdout to /dev/null. Returns 0,
- * or 1 after printing an error. */
+ * of all the ranks and, on ranks > 0, sends stdout and stderr to /dev/null
+ * (unless MODELFIT_MPI_OUTPUT=all). Returns 0, or 1 after printing an
+ * error (also when srun started several tasks without an MPI plugin). */
 int mf_host_mpi_begin(mf_context *ctx);
 
 /* After mf_lua_preload: on ranks > 0, the functions that write files

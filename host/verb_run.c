@@ -3,10 +3,13 @@
  * `lua` sets it (arg[0] the script, arg[1..n] the arguments; they are also
  * the chunk's `...`). Any error (syntax, runtime, a library error raised by
  * the binding) ends the run with one line on stderr,
- * "modelfit: error: SCRIPT.lua:LINE: message", and exit status 1. */
+ * "modelfit: error: SCRIPT.lua:LINE: message", and exit status 1. A fit
+ * interrupted by SIGINT/SIGTERM (signals.h) ends it with exit status 130 /
+ * 143 and one line giving the command that resumes it (`--resume`). */
 #include "lua_host.h"
 #include "mpi_host.h"
 #include "plot.h"
+#include "signals.h"
 #include "verbs.h"
 
 #include <lualib.h>
@@ -19,6 +22,7 @@ typedef struct run_args {
     int n_args;
     char **args;
     mf_context *ctx;
+    char **argv_script; /* the script then its arguments (for the resume line) */
 } run_args;
 
 /* The library's warnings go to stderr, as the CLI's own messages. */
@@ -87,7 +91,17 @@ static int run(run_args *r)
     lua_pushcfunction(L, protected_main);
     lua_pushlightuserdata(L, r);
     int status = lua_pcall(L, 1, 0, 0);
-    if (status != LUA_OK) {
+    int code = status == LUA_OK ? 0 : 1;
+    if (status != LUA_OK && mf_host_caught_signal()) {
+        /* A fit stopped by SIGINT/SIGTERM: its checkpoint is written; say
+         * how to go on and exit as the signal would have (128 + n). */
+        char msg[4096], line[8192];
+        error_text(L, msg, sizeof msg);
+        fflush(stdout);
+        mf_host_interrupt_line(msg, r->n_args + 1, r->argv_script, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+        code = 128 + mf_host_caught_signal();
+    } else if (status != LUA_OK) {
         char msg[4096];
         error_text(L, msg, sizeof msg);
         fflush(stdout);
@@ -98,13 +112,19 @@ static int run(run_args *r)
      * context they point into still exists. */
     lua_close(L);
     mf_plot_release_caches();
-    return status == LUA_OK ? 0 : 1;
+    return code;
 }
 
 int mf_verb_run(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--resume") == 0) {
+        mf_host_set_resume(true);
+        argc--;
+        argv++;
+    }
     if (argc < 2)
-        return mf_host_fail("error: usage: modelfit run SCRIPT.lua [ARGS...]");
+        return mf_host_fail("error: usage: modelfit run SCRIPT.lua [ARGS...] (or run --resume "
+                            "SCRIPT.lua [ARGS...] to resume its fits from their checkpoints)");
     mf_context *ctx;
     mf_error err;
     if (mf_context_new(&ctx, &err) != MF_OK)
@@ -114,7 +134,7 @@ int mf_verb_run(int argc, char **argv)
         mf_context_free(ctx);
         return 1;
     }
-    run_args r = {argv[1], argc - 2, argv + 2, ctx};
+    run_args r = {argv[1], argc - 2, argv + 2, ctx, argv + 1};
     int status = mf_host_mpi_end(ctx, run(&r));
     mf_context_free(ctx);
     return status;

@@ -8,18 +8,23 @@
  * bounds. Each point's cost is the time of one evaluation of `copies`
  * copies of it (a realistic batch, so per-call overheads are shared),
  * divided by `copies`, on one thread, for exponential Euler (fixed steps)
- * and gsl_rkf45 (adaptive steps per lane). A point "spikes" when v crosses
- * 0 mV. Each cost is the best of 3 runs (other load only adds time).
+ * and gsl_rkf45 (adaptive steps per lane), the best of 3 runs (other load
+ * on the machine only adds time). Costs are also grouped by how many of
+ * the point's 5 traces spike (v crosses 0 mV).
  *
  * From the measured costs, by resampling (2000 rounds each):
  *  - static split (each rank gets n/P points): the mean of max/mean of the
  *    ranks' loads, which is the round's slowdown against perfect balance;
  *  - dynamic split (one point at a time to the first idle rank, each hand
  *    out costing one round trip of latency_us): the same ratio;
+ *  - one point per evaluation against 13 (65 lanes, one engine block):
+ *    what a dynamic deal of single points would pay in fixed costs;
  *  - the grid optimizer's ordered points (4 per dimension, 256): contiguous
- *    blocks of the order against a cyclic deal (point i to rank i % P).
+ *    blocks of the order, a cyclic deal (point i to rank i % P), and the
+ *    fixed shuffle a fit over MPI deals by (mf_fit_dist_deal).
  * Not a test: it only measures. */
 #include "fitter.h"
+#include "fitter_dist.h"
 #include "hh.h"
 #include "modelfit/modelfit.h"
 
@@ -188,6 +193,27 @@ static void summary(const char *method, const double *cost, const int *spk, int 
     free(sorted);
 }
 
+enum { CONTIGUOUS, SHUFFLED };
+
+/* max/mean of the loads when the points, in their order, are cut into
+ * contiguous blocks, or dealt by the library's fixed shuffle (the one a
+ * fit over MPI uses: mf_fit_dist_deal). */
+static double deal_ratio(const double *cost, int n, int p, int how)
+{
+    int *order = malloc(sizeof(int) * (size_t)n), count[16], at[16];
+    mf_fit_dist_deal(n, p, order, count, at);
+    double sum = 0, max = 0;
+    for (int r = 0; r < p; r++) {
+        double load = 0;
+        for (int j = at[r]; j < at[r] + count[r]; j++)
+            load += cost[how == SHUFFLED ? order[j] : j];
+        sum += load;
+        max = fmax(max, load);
+    }
+    free(order);
+    return max / (sum / p);
+}
+
 static void grid_table(mf_context *ctx, const char *method, int copies)
 {
     mf_error err;
@@ -202,20 +228,12 @@ static void grid_table(mf_context *ctx, const char *method, int copies)
     double load[16];
     hh_check(mf_optimizer_ask(grid, N, x, &err), &err);
     measure(f, N, x, copies, cost);
-    printf("  grid optimizer, 256 points in its order, contiguous vs cyclic deal:\n");
-    for (int p = 2; p <= 16; p *= 2) {
-        double sum = 0, cmax = 0;
-        for (int r = 0; r < p; r++)
-            load[r] = 0;
-        for (int i = 0; i < N; i++) {
-            load[(long)i * p / N] += cost[i];
-            sum += cost[i];
-        }
-        for (int r = 0; r < p; r++)
-            cmax = fmax(cmax, load[r]);
-        printf("  %6d ranks: contiguous %.3f, cyclic %.3f\n", p, cmax / (sum / p),
-               static_ratio(cost, N, p, load));
-    }
+    printf("  grid optimizer, 256 points in its order: contiguous blocks, cyclic deal, "
+           "the library's shuffled deal\n");
+    for (int p = 2; p <= 16; p *= 2)
+        printf("  %6d ranks: contiguous %.3f, cyclic %.3f, shuffled %.3f\n", p,
+               deal_ratio(cost, N, p, CONTIGUOUS), static_ratio(cost, N, p, load),
+               deal_ratio(cost, N, p, SHUFFLED));
     free(x);
     free(cost);
     mf_fitter_free(f);
@@ -253,6 +271,19 @@ int main(int argc, char **argv)
             spk[i] = spiking_traces(f, x + 4 * i);
         measure(f, n, x, copies, cost);
         summary(methods[m], cost, spk, n);
+        /* What a dynamic deal of single points would pay per point: the
+         * batch's fixed costs and a block of 64 lanes holding only 5. */
+        double alone[8], batched[8];
+        measure(f, 8, x, 1, alone);
+        measure(f, 8, x, 13, batched);
+        double a = 0, b = 0;
+        for (int i = 0; i < 8; i++) {
+            a += alone[i];
+            b += batched[i];
+        }
+        printf("  one point per evaluation %.3f ms/point; 13 copies (65 lanes) per evaluation "
+               "%.3f ms/point (8 points)\n",
+               1e3 * a / 8, 1e3 * b / 8);
         resample_table(cost, n, latency);
         grid_table(ctx, methods[m], m == 0 ? copies : 1);
         free(x);

@@ -99,9 +99,9 @@ static void fit(int rank, int size, int n, int rounds)
     mf_fitter *f = hh_fitter(ctx, "exponential_euler", n, de);
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = MPI_Wtime();
-    hh_check(mf_fitter_fit(f, NULL, NULL, rounds, 0, NULL, NULL, NULL, NULL, NULL, false, -1,
-                           &err),
-             &err);
+    hh_check(
+        mf_fitter_fit(f, NULL, NULL, rounds, 0, NULL, NULL, NULL, NULL, NULL, false, -1, &err),
+        &err);
     double wall = (MPI_Wtime() - t0) / rounds;
     double best = NAN;
     mf_fitter_best(f, NULL, &best, &err);

@@ -23,8 +23,7 @@ static const double LO[4] = {1e-9, 2e-6, 6e-7, 20e-12};
 static const double HI[4] = {1e-7, 2e-4, 6e-5, 400e-12};
 
 /* See hh.h. */
-mf_fitter *hh_fitter(mf_context *ctx, const char *method, int n_samples,
-                            mf_optimizer *opt)
+mf_fitter *hh_fitter(mf_context *ctx, const char *method, int n_samples, mf_optimizer *opt)
 {
     mf_error err;
     const char *dir = MF_SHARED_DIR "/refdata/hh_tutorial/";
@@ -65,4 +64,3 @@ mf_fitter *hh_fitter(mf_context *ctx, const char *method, int n_samples,
     mf_array_free(out);
     return f;
 }
-

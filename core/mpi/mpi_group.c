@@ -100,7 +100,8 @@ mf_status mf_mpi_new(MPI_Comm comm, mf_mpi **out, mf_error *err)
     int ready = 0;
     MPI_Initialized(&ready);
     if (!ready)
-        return fail(err, MF_ERR_INVALID, "mf_mpi_new: MPI is not initialized (MPI_Init_thread)");
+        return fail(err, MF_ERR_INVALID,
+                    "mf_mpi_new: MPI is not initialized (MPI_Init_thread)");
     mf_mpi *m = calloc(1, sizeof *m);
     if (!m)
         return fail(err, MF_ERR_NOMEM, "out of memory");

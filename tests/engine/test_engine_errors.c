@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine/engine_util.h"
+#include "common/model_util.h"
 
 /* Compiles and expects failure with `status` and a message containing each
  * of the NULL-terminated fragments. */
@@ -98,7 +98,7 @@ static void test_param_init_errors(void **state)
 static void test_param_init_order(void **state)
 {
     (void)state;
-    mf_dim V = eu_dim("volt");
+    mf_dim V = tu_dim("volt");
     mf_name_def consts[1] = {{"VT", -0.05, V}};
     const char *names[2] = {"u", "v"}, *vals[2] = {"b*v", "VT"};
     mf_model_spec s = {.equations = "dv/dt = -v/ms : volt\ndu/dt = -u/ms : volt\nb : 1 "
@@ -109,13 +109,13 @@ static void test_param_init_order(void **state)
                        .init_exprs = vals,
                        .n_init = 2};
     mf_error err;
-    mf_model *m = eu_compile(&s, &err);
+    mf_model *m = tu_compile(&s, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 1e-4, NULL, &e, &err), MF_OK);
     static const double b[2] = {2.0, 3.0};
-    eu_params p = {{0}};
-    eu_param(&p, m, "b", b);
+    tu_params p = {{0}};
+    tu_param(&p, m, "b", b);
     int rec[2] = {mf_model_find_var(m, "v"), mf_model_find_var(m, "u")};
     double v0[2], u0[2];
     double *outs[2] = {v0, u0};
@@ -138,7 +138,7 @@ static void test_bad_dt_and_runs(void **state)
     (void)state;
     mf_model_spec s = {.equations = "dv/dt = -v/tau : 1\ntau : second (constant)"};
     mf_error err;
-    mf_model *m = eu_compile(&s, &err);
+    mf_model *m = tu_compile(&s, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 0.0, NULL, &e, &err), MF_ERR_INVALID);
@@ -153,8 +153,8 @@ static void test_bad_dt_and_runs(void **state)
     assert_non_null(strstr(err.message, "'tau' has no value"));
     /* lanes not a multiple of the traces */
     static const double tau[1] = {0.01};
-    eu_params p = {{0}};
-    eu_param(&p, m, "tau", tau);
+    tu_params p = {{0}};
+    tu_param(&p, m, "tau", tau);
     mf_run run2 = {.n_lanes = 3, .n_traces = 2, .n_steps = 10, .values = p.values};
     assert_int_equal(mf_engine_run(e, &run2, &err), MF_ERR_INVALID);
     assert_non_null(strstr(err.message, "multiple"));
@@ -190,7 +190,7 @@ static void test_gsl_failure_is_reported(void **state)
                        .init_exprs = vals,
                        .n_init = 1};
     mf_error err;
-    mf_model *m = eu_compile(&s, &err);
+    mf_model *m = tu_compile(&s, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 1e-4, NULL, &e, &err), MF_OK);

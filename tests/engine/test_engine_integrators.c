@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine/engine_util.h"
+#include "common/model_util.h"
 
 static const char *const FORCED = "dx/dt = (cos(t/ms) - x)/ms : 1";
 
@@ -25,7 +25,7 @@ static double x_at_end(const char *method, double dt, long n, double abs_tol)
 {
     mf_model_spec spec = {.equations = FORCED, .method = method};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine_options opt = {.abs_tol = abs_tol};
     mf_engine *e = NULL;
@@ -105,9 +105,9 @@ static void test_gsl_within_tolerance(void **state)
 static void test_exponential_euler_exact_for_linear(void **state)
 {
     (void)state;
-    mf_dim V = eu_dim("volt");
+    mf_dim V = tu_dim("volt");
     mf_name_def consts[1] = {{"EL", -0.07, V}};
-    mf_name_def inputs[1] = {{"I", 0, eu_dim("amp")}};
+    mf_name_def inputs[1] = {{"I", 0, tu_dim("amp")}};
     mf_model_spec spec = {.equations = "dv/dt = (EL - v + R*I)/tau : volt\n"
                                        "R : ohm (constant)\ntau : second (constant)",
                           .constants = consts,
@@ -115,7 +115,7 @@ static void test_exponential_euler_exact_for_linear(void **state)
                           .inputs = inputs,
                           .n_inputs = 1};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     assert_int_equal(m->method, MF_METHOD_EXPONENTIAL_EULER); /* the default */
     const double dt = 1e-4, tau = 0.02, R = 1e8;
@@ -128,9 +128,9 @@ static void test_exponential_euler_exact_for_linear(void **state)
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, dt, NULL, &e, &err), MF_OK);
     static const double Rv[1] = {1e8}, tauv[1] = {0.02};
-    eu_params p = {{0}};
-    eu_param(&p, m, "R", Rv);
-    eu_param(&p, m, "tau", tauv);
+    tu_params p = {{0}};
+    tu_param(&p, m, "R", Rv);
+    tu_param(&p, m, "tau", tauv);
     int rec[1] = {mf_model_find_var(m, "v")};
     double *out = calloc(2 * N, sizeof *out);
     double *outs[1] = {out};
@@ -165,8 +165,8 @@ static void test_exponential_euler_exact_for_linear(void **state)
  * v(dt) = dt/ms*(I0/6 + I0/3 + I0/3 + I1/6) = dt/ms/6. */
 static double one_step(const char *method)
 {
-    mf_name_def consts[1] = {{"Iu", 1.0, eu_dim("amp")}};
-    mf_name_def inputs[1] = {{"I", 0, eu_dim("amp")}};
+    mf_name_def consts[1] = {{"Iu", 1.0, tu_dim("amp")}};
+    mf_name_def inputs[1] = {{"I", 0, tu_dim("amp")}};
     mf_model_spec spec = {.equations = "dv/dt = I/(Iu*ms) : 1",
                           .constants = consts,
                           .n_constants = 1,
@@ -174,7 +174,7 @@ static double one_step(const char *method)
                           .n_inputs = 1,
                           .method = method};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     mf_engine_options opt = {.abs_tol = 1e-12};
@@ -216,12 +216,12 @@ static void test_default_method(void **state)
     (void)state;
     mf_error err;
     mf_model_spec eif = {.equations = "dv/dt = (-v + exp((v - 1)/0.5))/ms : 1"};
-    mf_model *m = eu_compile(&eif, &err);
+    mf_model *m = tu_compile(&eif, &err);
     assert_non_null(m);
     assert_int_equal(m->method, MF_METHOD_EXPONENTIAL_EULER);
     mf_model_free(m);
     mf_model_spec quad = {.equations = "dv/dt = v**2/ms : 1\ndw/dt = -w/ms : 1"};
-    m = eu_compile(&quad, &err);
+    m = tu_compile(&quad, &err);
     assert_non_null(m);
     assert_int_equal(m->method, MF_METHOD_EULER);
     mf_model_free(m);
@@ -240,7 +240,7 @@ static void test_exponential_euler_nonlinear_b(void **state)
                           .init_exprs = vals,
                           .n_init = 1};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     assert_int_equal(m->method, MF_METHOD_EXPONENTIAL_EULER);
     const double dt = 1e-4;
@@ -277,7 +277,7 @@ static void test_targets_and_iteration(void **state)
                           .n_outputs = 1,
                           .method = "euler"};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 1e-4, NULL, &e, &err), MF_OK);

@@ -8,25 +8,15 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine/engine_util.h"
+#include "common/model_util.h"
 
-#define REF MF_SHARED_DIR "/refdata"
-
-static bool have_shared(void)
-{
-    FILE *f = fopen(REF "/hh/hh.json", "r");
-    if (!f)
-        return false;
-    fclose(f);
-    return true;
-}
+#define REF TU_REF
 
 static mf_array *read_plain(const char *path)
 {
-    mf_array *a = NULL;
-    mf_error err;
-    if (mf_read_csv(path, MF_CSV_PLAIN, &a, &err) != MF_OK)
-        fail_msg("%s", err.message);
+    mf_array *a = tu_csv(path);
+    if (!a)
+        fail_msg("cannot read %s", path);
     return a;
 }
 
@@ -36,26 +26,9 @@ static mf_array *read_plain(const char *path)
 static double hh_max_diff(const char *method, const char *v_init, const char *var,
                           const char *ref)
 {
-    char *eqs = eu_slurp(MF_SHARED_DIR "/models/hh_tutorial.eqs");
-    assert_non_null(eqs);
-    mf_dim V = eu_dim("volt");
-    mf_name_def consts[4] = {
-        {"El", -0.065, V}, {"EK", -0.09, V}, {"ENa", 0.05, V}, {"VT", -0.063, V}};
-    mf_name_def inputs[1] = {{"I", 0, eu_dim("amp")}};
-    const char *init_names[1] = {"v"}, *init_values[1] = {v_init};
-    mf_model_spec spec = {.equations = eqs,
-                          .source = "hh_tutorial.eqs",
-                          .constants = consts,
-                          .n_constants = 4,
-                          .inputs = inputs,
-                          .n_inputs = 1,
-                          .method = method,
-                          .init_names = init_names,
-                          .init_exprs = init_values,
-                          .n_init = 1};
-    mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_hh_model(method, v_init);
     assert_non_null(m);
+    mf_error err;
     assert_string_equal(mf_method_name(m->method), method);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 1e-5, NULL, &e, &err), MF_OK);
@@ -74,11 +47,11 @@ static double hh_max_diff(const char *method, const char *v_init, const char *va
     static const double g_na[2] = {1.9999999999999998e-05, 5e-05};
     static const double g_kd[2] = {6e-06, 1e-05};
     static const double Cm[2] = {2e-10, 1.5e-10};
-    eu_params p = {{0}};
-    eu_param(&p, m, "gl", gl);
-    eu_param(&p, m, "g_na", g_na);
-    eu_param(&p, m, "g_kd", g_kd);
-    eu_param(&p, m, "Cm", Cm);
+    tu_params p = {{0}};
+    tu_param(&p, m, "gl", gl);
+    tu_param(&p, m, "g_na", g_na);
+    tu_param(&p, m, "g_kd", g_kd);
+    tu_param(&p, m, "Cm", Cm);
     int rec[1] = {mf_model_find_var(m, var)};
     double *out = calloc(10 * (size_t)n_steps, sizeof *out);
     double *outs[1] = {out};
@@ -106,14 +79,13 @@ static double hh_max_diff(const char *method, const char *v_init, const char *va
     mf_array_free(R);
     mf_engine_free(e);
     mf_model_free(m);
-    free(eqs);
     return worst;
 }
 
 static void test_hh_exponential_euler(void **state)
 {
     (void)state;
-    if (!have_shared())
+    if (!tu_have_refdata())
         skip();
     assert_true(hh_max_diff("exponential_euler", "VT", "v", "hh_exponential_euler_v.csv") <
                 1e-9);
@@ -130,7 +102,7 @@ static void test_hh_exponential_euler(void **state)
 static void test_hh_rk4(void **state)
 {
     (void)state;
-    if (!have_shared())
+    if (!tu_have_refdata())
         skip();
     assert_true(hh_max_diff("rk4", "VT", "v", "hh_rk4_v.csv") < 1e-9);
 }
@@ -138,7 +110,7 @@ static void test_hh_rk4(void **state)
 static void test_hh_euler(void **state)
 {
     (void)state;
-    if (!have_shared())
+    if (!tu_have_refdata())
         skip();
     assert_true(hh_max_diff("euler", "VT", "v", "hh_euler_v.csv") < 1e-9);
 }
@@ -149,29 +121,11 @@ static void test_hh_euler(void **state)
 static void test_lif_spikes(void **state)
 {
     (void)state;
-    if (!have_shared())
+    if (!tu_have_refdata())
         skip();
-    mf_dim V = eu_dim("volt");
-    mf_name_def consts[3] = {{"EL", -0.07, V}, {"VT", -0.05, V}, {"Vr", -0.065, V}};
-    mf_name_def inputs[1] = {{"I", 0, eu_dim("amp")}};
-    const char *init_names[1] = {"v"}, *init_values[1] = {"EL"};
-    mf_model_spec spec = {.equations = "dv/dt = (EL - v + R*I)/tau : volt (unless refractory)\n"
-                                       "R   : ohm (constant)\n"
-                                       "tau : second (constant)\n",
-                          .constants = consts,
-                          .n_constants = 3,
-                          .inputs = inputs,
-                          .n_inputs = 1,
-                          .threshold = "v > VT",
-                          .reset = "v = Vr",
-                          .refractory = "2*ms",
-                          .method = "exponential_euler",
-                          .init_names = init_names,
-                          .init_exprs = init_values,
-                          .n_init = 1};
-    mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_lif_model();
     assert_non_null(m);
+    mf_error err;
     mf_engine *e = NULL;
     const double dt = 1e-4;
     assert_int_equal(mf_engine_new(m, dt, NULL, &e, &err), MF_OK);
@@ -179,9 +133,9 @@ static void test_lif_spikes(void **state)
     long n_steps = (long)mf_array_cols(I);
     assert_int_equal(n_steps, 10000);
     static const double R[2] = {1e8, 8e7}, tau[2] = {0.01, 0.015};
-    eu_params p = {{0}};
-    eu_param(&p, m, "R", R);
-    eu_param(&p, m, "tau", tau);
+    tu_params p = {{0}};
+    tu_param(&p, m, "R", R);
+    tu_param(&p, m, "tau", tau);
     mf_spike_list *sp = calloc(10, sizeof *sp);
     const double *in[1] = {mf_array_cdata(I)};
     mf_run run = {.n_lanes = 10,

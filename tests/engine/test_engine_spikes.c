@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine/engine_util.h"
+#include "common/model_util.h"
 
 static const double DT = 1e-4; /* 0.1 ms */
 
@@ -27,7 +27,7 @@ static mf_spike_list run_case(const spike_case *c, double **trace)
                           .reset = c->reset,
                           .refractory = c->refractory};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, DT, NULL, &e, &err), MF_OK);
@@ -173,7 +173,7 @@ static void test_reset_statements_in_order(void **state)
                     "w"};
     mf_model_spec spec = {.equations = c.eqs, .threshold = c.threshold, .reset = c.reset};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, DT, NULL, &e, &err), MF_OK);
@@ -211,13 +211,13 @@ static void test_reset_only_spiking_lanes(void **state)
                           .threshold = "v > 0.5",
                           .reset = "v = -1"};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, DT, NULL, &e, &err), MF_OK);
     static const double r[3] = {1.0, 0.0, 2.0};
-    eu_params p = {{0}};
-    eu_param(&p, m, "r", r);
+    tu_params p = {{0}};
+    tu_param(&p, m, "r", r);
     mf_spike_list *sp = calloc(3, sizeof *sp);
     mf_run run = {.n_lanes = 3, .n_traces = 1, .n_steps = 12, .values = p.values, .spikes = sp};
     assert_int_equal(mf_engine_run(e, &run, &err), MF_OK);

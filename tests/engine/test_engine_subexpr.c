@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine/engine_util.h"
+#include "common/model_util.h"
 #include "modelfit/context.h"
 
 #include <ftw.h>
@@ -43,7 +43,7 @@ static mf_model *compile(const char *method, mf_error *err)
 {
     mf_name_def in[1] = {{"I", 0, mf_dim_none()}};
     mf_model_spec spec = {.equations = MODEL, .inputs = in, .n_inputs = 1, .method = method};
-    return eu_compile(&spec, err);
+    return tu_compile(&spec, err);
 }
 
 static bool near(double a, double b)
@@ -72,8 +72,8 @@ static void run_model_with(const char *method, const mf_engine_options *opt, rec
     double *outs[4] = {res->v, res->s, res->u, res->c};
     double *ends[3] = {res->end[0], res->end[1], res->end[2]};
     const double *inputs[1] = {input};
-    eu_params prm = {{0}};
-    eu_param(&prm, m, "p", P);
+    tu_params prm = {{0}};
+    tu_param(&prm, m, "p", P);
     mf_run run = {.n_lanes = N_LANES,
                   .n_traces = N_TRACES,
                   .n_steps = N_STEPS,
@@ -221,8 +221,8 @@ static void test_chunks_and_null_entries(void **state)
     static double v_only[N_LANES * N_STEPS];
     double *outs[2] = {v_only, NULL};
     const double *inputs[1] = {input};
-    eu_params prm = {{0}};
-    eu_param(&prm, m, "p", P);
+    tu_params prm = {{0}};
+    tu_param(&prm, m, "p", P);
     chunk_check cc = {r.s, 0, true};
     mf_run run = {.n_lanes = N_LANES,
                   .n_traces = N_TRACES,
@@ -254,7 +254,7 @@ static void test_end_after_reset(void **state)
                           .reset = "v = 0",
                           .method = "euler"};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, DT, NULL, &e, &err), MF_OK);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "engine/engine_util.h"
+#include "common/model_util.h"
 
 /* The HH tutorial model with a threshold and a refractory period, so that
  * the spike and reset paths run too. */
@@ -29,10 +29,10 @@ typedef struct result {
 
 static mf_model *hh_model(const char *method)
 {
-    mf_dim V = eu_dim("volt");
+    mf_dim V = tu_dim("volt");
     mf_name_def consts[4] = {
         {"El", -0.065, V}, {"EK", -0.09, V}, {"ENa", 0.05, V}, {"VT", -0.063, V}};
-    mf_name_def inputs[1] = {{"I", 0, eu_dim("amp")}};
+    mf_name_def inputs[1] = {{"I", 0, tu_dim("amp")}};
     const char *init_names[1] = {"v"}, *init_values[1] = {"El"};
     mf_model_spec spec = {.equations = HH,
                           .constants = consts,
@@ -46,7 +46,7 @@ static mf_model *hh_model(const char *method)
                           .init_exprs = init_values,
                           .n_init = 1};
     mf_error err;
-    mf_model *m = eu_compile(&spec, &err);
+    mf_model *m = tu_compile(&spec, &err);
     assert_non_null(m);
     return m;
 }
@@ -77,11 +77,11 @@ static result run(const mf_model *m, const inputs *in, int threads, int block)
     mf_engine_options opt = {.n_threads = threads, .block_size = block};
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 1e-5, &opt, &e, &err), MF_OK);
-    eu_params p = {{0}};
-    eu_param(&p, m, "gl", in->gl);
-    eu_param(&p, m, "g_na", in->gna);
-    eu_param(&p, m, "g_kd", in->gkd);
-    eu_param(&p, m, "Cm", in->cm);
+    tu_params p = {{0}};
+    tu_param(&p, m, "gl", in->gl);
+    tu_param(&p, m, "g_na", in->gna);
+    tu_param(&p, m, "g_kd", in->gkd);
+    tu_param(&p, m, "Cm", in->cm);
     result r = {calloc((size_t)N_LANES * N_STEPS, sizeof(double)),
                 calloc(N_LANES, sizeof(mf_spike_list))};
     int rec[1] = {mf_model_find_var(m, "v")};
@@ -187,11 +187,11 @@ static void test_chunk_callback(void **state)
     mf_engine *e = NULL;
     mf_engine_options opt = {.n_threads = 2};
     assert_int_equal(mf_engine_new(m, 1e-5, &opt, &e, &err), MF_OK);
-    eu_params p = {{0}};
-    eu_param(&p, m, "gl", in->gl);
-    eu_param(&p, m, "g_na", in->gna);
-    eu_param(&p, m, "g_kd", in->gkd);
-    eu_param(&p, m, "Cm", in->cm);
+    tu_params p = {{0}};
+    tu_param(&p, m, "gl", in->gl);
+    tu_param(&p, m, "g_na", in->gna);
+    tu_param(&p, m, "g_kd", in->gkd);
+    tu_param(&p, m, "Cm", in->cm);
     chunk_sums *s = calloc(1, sizeof *s);
     int rec[1] = {mf_model_find_var(m, "v")};
     const double *inp[1] = {in->I};

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "common/test_util.h"
 #include "modelfit/modelfit.h"
 
 #include <math.h>
@@ -115,25 +116,9 @@ static void test_record_subexpression(void **state)
     mf_sim_free(s);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *txt = malloc((size_t)n + 1);
-    if (fread(txt, 1, (size_t)n, f) != (size_t)n)
-        n = 0;
-    txt[n] = '\0';
-    fclose(f);
-    return txt;
-}
-
 static mf_sim_result *run_hh(mf_context *ctx, const mf_array *I)
 {
-    char *eqs = slurp(MF_SHARED_DIR "/models/hh_tutorial.eqs");
+    char *eqs = tu_slurp(MF_SHARED_DIR "/models/hh_tutorial.eqs");
     assert_non_null(eqs);
     mf_error err;
     mf_sim *s = NULL;

@@ -4,6 +4,8 @@
 
 #include <modelfit/modelfit.h>
 
+#include "common/test_util.h"
+
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,21 +100,7 @@ static inline mf_metric *ft_metric(mf_context *ctx, const char *name, ...)
 /* Reads a whole file into a new string (NULL when absent). */
 static inline char *ft_read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
+    return tu_slurp(path);
 }
 
 #endif

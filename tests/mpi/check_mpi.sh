@@ -13,13 +13,18 @@
 #      rankfail   rank 1 fails before its first fit: exit status 1 and its
 #                 error reported by rank 0
 # Every mpirun runs under `timeout` so that a hang fails the test. Exit 77
-# (a skip) when MPIEXEC is not an executable.
+# (a skip) when modelfit has no MPI component or MPIEXEC is not an
+# executable.
 set -u
 case_=$1 modelfit=$2 mpiexec=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
 
+if [ "$mpiexec" = no-component ]; then
+    echo "skipped: modelfit was built without its MPI component (MPI not found, or -DMF_MPI=OFF)"
+    exit 77
+fi
 if [ ! -x "$mpiexec" ]; then
-    echo "skipped: no mpirun found (install openmpi-bin, libopenmpi-dev)"
+    echo "skipped: no mpirun found (install openmpi-bin and libopenmpi-dev)"
     exit 77
 fi
 # Open MPI's own allocations at exit are suppressed (lsan.supp); the slow

@@ -1,42 +1,16 @@
 /* Helpers of the native backend tests: a temporary kernel cache, a context
- * that keeps its log lines, the HH and LIF models of ../shared/refdata, and a
- * run of a model by a given backend that records every state variable. */
+ * that keeps its log lines, and a run of a model by a given backend that
+ * records every state variable (the models: common/model_util.h). */
 #ifndef MF_TEST_NATIVE_UTIL_H
 #define MF_TEST_NATIVE_UTIL_H
 
+#include "common/model_util.h"
 #include "context.h"
-#include "engine.h"
 #include "kernel_cache.h"
-#include "model.h"
-#include "modelfit/data.h"
-#include "units.h"
 
 #include <dirent.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-#define NU_REF MF_SHARED_DIR "/refdata"
-
-static inline bool nu_have_shared(void)
-{
-    FILE *f = fopen(NU_REF "/hh/hh.json", "r");
-    if (!f)
-        return false;
-    fclose(f);
-    return true;
-}
-
-static inline double nu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Whether a C compiler runs here ($CC or cc): tests that compile kernels
  * skip (visibly) without one. */
@@ -156,75 +130,6 @@ static inline void nu_env_free(nu_env *e)
     rmdir(e->dir);
     mf_context_free(e->ctx);
     free(e);
-}
-
-/* --- models ------------------------------------------------------------------- */
-
-static inline mf_dim nu_dim(const char *unit)
-{
-    double scale;
-    mf_dim d = mf_dim_none();
-    if (strcmp(unit, "1") != 0 && !mf_unit_lookup(unit, &scale, &d))
-        fprintf(stderr, "native_util: unknown unit %s\n", unit);
-    return d;
-}
-
-static inline char *nu_slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* The HH model of ../shared/models/hh_tutorial.eqs with hh.json's constants,
- * v starting at VT, by `method`. */
-static inline mf_model *nu_hh(const char *method)
-{
-    char *eqs = nu_slurp(MF_SHARED_DIR "/models/hh_tutorial.eqs");
-    if (!eqs)
-        return NULL;
-    mf_dim V = nu_dim("volt");
-    mf_name_def consts[4] = {
-        {"El", -0.065, V}, {"EK", -0.09, V}, {"ENa", 0.05, V}, {"VT", -0.063, V}};
-    mf_name_def inputs[1] = {{"I", 0, nu_dim("amp")}};
-    const char *init_names[1] = {"v"}, *init_values[1] = {"VT"};
-    mf_model_spec spec = {.equations = eqs,
-                          .source = "hh_tutorial.eqs",
-                          .constants = consts,
-                          .n_constants = 4,
-                          .inputs = inputs,
-                          .n_inputs = 1,
-                          .method = method,
-                          .init_names = init_names,
-                          .init_exprs = init_values,
-                          .n_init = 1};
-    mf_model *m = NULL;
-    mf_error err;
-    if (mf_model_compile(&spec, &m, &err) != MF_OK)
-        printf("compile error: %s\n", err.message);
-    free(eqs);
-    return m;
-}
-
-static inline mf_array *nu_csv(const char *path)
-{
-    mf_array *a = NULL;
-    mf_error err;
-    if (mf_read_csv(path, MF_CSV_PLAIN, &a, &err) != MF_OK)
-        printf("%s\n", err.message);
-    return a;
 }
 
 /* --- runs ------------------------------------------------------------------------ */

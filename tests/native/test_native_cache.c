@@ -4,7 +4,7 @@
  * object with a valid trailer that does not load) are detected and rebuilt;
  * two processes filling one empty cache at once; no compiler (CC=/nonexistent)
  * and a failing compiler give the interpreter with one log line; the backend
- * chosen by MODELFIT_BACKEND. Every cache is a temporary directory. */
+ * chosen by MODELFIT_BACKEND and by the context. Every cache is a temporary directory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,7 +41,7 @@ static mf_model *lif(void)
 {
     mf_model_spec spec = {.equations = "dv/dt = (I - v)/tau : 1 (unless refractory)\n"
                                        "tau : second (constant)\n",
-                          .inputs = (mf_name_def[]){{"I", 0, nu_dim("1")}},
+                          .inputs = (mf_name_def[]){{"I", 0, tu_dim("1")}},
                           .n_inputs = 1,
                           .threshold = "v > 1",
                           .reset = "v = 0",
@@ -93,9 +93,9 @@ static double prepare_seconds(const mf_model *m, nu_env *env)
     mf_engine_options opt = {.backend = mf_backend_native(), .ctx = env->ctx};
     mf_engine *e = NULL;
     mf_error err;
-    double t0 = nu_now();
+    double t0 = tu_now();
     assert_int_equal(mf_engine_new(m, 1e-5, &opt, &e, &err), MF_OK);
-    double t = nu_now() - t0;
+    double t = tu_now() - t0;
     mf_engine_free(e);
     return t;
 }
@@ -158,7 +158,7 @@ static void write_bytes(const char *path, const void *data, size_t n)
 static void do_damage(const char *path, damage how)
 {
     size_t n = 0;
-    char *buf = nu_slurp(path);
+    char *buf = tu_slurp(path);
     assert_non_null(buf);
     FILE *f = fopen(path, "rb");
     fseek(f, 0, SEEK_END);
@@ -337,6 +337,44 @@ static void test_backend_choice(void **state)
     nu_env_free(env);
 }
 
+/* mf_context_set_backend wins over MODELFIT_BACKEND; "auto" defers to it. */
+static void test_context_backend(void **state)
+{
+    (void)state;
+    nu_env *env = nu_env_new();
+    assert_non_null(env);
+    mf_error err;
+    assert_string_equal(mf_context_backend(env->ctx), "auto");
+    assert_string_equal(mf_context_backend(NULL), "auto");
+    setenv("MODELFIT_BACKEND", "native", 1);
+    assert_int_equal(mf_context_set_backend(env->ctx, "interp", &err), MF_OK);
+    assert_string_equal(mf_context_backend(env->ctx), "interp");
+    assert_ptr_equal(mf_backend_default(env->ctx), mf_backend_interp());
+    assert_ptr_equal(mf_engine_options_for(env->ctx).backend, mf_backend_interp());
+    setenv("MODELFIT_BACKEND", "interp", 1);
+    assert_int_equal(mf_context_set_backend(env->ctx, "native", &err), MF_OK);
+    assert_ptr_equal(mf_backend_default(env->ctx), mf_backend_native());
+    assert_int_equal(mf_context_set_backend(env->ctx, "auto", &err), MF_OK);
+    assert_ptr_equal(mf_backend_default(env->ctx), mf_backend_interp());
+    assert_int_equal(mf_context_set_backend(env->ctx, "interpreter", &err), MF_OK);
+    assert_string_equal(mf_context_backend(env->ctx), "interp");
+    unsetenv("MODELFIT_BACKEND");
+    /* A wrong name is refused, naming the valid ones; the choice stays. */
+    assert_int_equal(mf_context_set_backend(env->ctx, "gpu", &err), MF_ERR_INVALID);
+    assert_non_null(strstr(err.message, "'gpu'"));
+    assert_non_null(strstr(err.message, "'native', 'interp' or 'auto'"));
+    assert_int_equal(mf_context_set_backend(env->ctx, NULL, &err), MF_ERR_INVALID);
+    assert_int_equal(mf_context_set_backend(NULL, "native", &err), MF_ERR_INVALID);
+    assert_string_equal(mf_context_backend(env->ctx), "interp");
+    /* The options of every user engine: the context's threads and itself. */
+    mf_context_set_threads(env->ctx, 3);
+    mf_engine_options o = mf_engine_options_for(env->ctx);
+    assert_int_equal(o.n_threads, 3);
+    assert_ptr_equal(o.ctx, env->ctx);
+    assert_int_equal(o.block_size, 0);
+    nu_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_no_compiler),
         cmocka_unit_test(test_compiler_fails),
         cmocka_unit_test(test_backend_choice),
+        cmocka_unit_test(test_context_backend),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,8 +27,8 @@ typedef struct hh_case {
 static double diff_brian(const mf_model *m, const nu_result *r, const char *ref)
 {
     char path[512];
-    snprintf(path, sizeof path, NU_REF "/hh/%s", ref);
-    mf_array *R = nu_csv(path);
+    snprintf(path, sizeof path, TU_REF "/hh/%s", ref);
+    mf_array *R = tu_csv(path);
     assert_non_null(R);
     assert_int_equal(mf_array_rows(R), (size_t)r->n_lanes);
     assert_int_equal(mf_array_cols(R), (size_t)r->n_steps);
@@ -47,13 +47,13 @@ static double diff_brian(const mf_model *m, const nu_result *r, const char *ref)
 
 static void run_hh(const hh_case *c, bool vector_exp)
 {
-    if (!nu_have_shared() || !nu_have_cc())
+    if (!tu_have_refdata() || !nu_have_cc())
         skip();
     nu_env *env = nu_env_new();
     assert_non_null(env);
-    mf_model *m = nu_hh(c->method);
+    mf_model *m = tu_hh_model(c->method, "VT");
     assert_non_null(m);
-    mf_array *I = nu_csv(NU_REF "/hh/hh_input_I.csv");
+    mf_array *I = tu_csv(TU_REF "/hh/hh_input_I.csv");
     assert_non_null(I);
     long n_steps = (long)mf_array_cols(I);
     const double *values[32] = {0};
@@ -131,32 +131,14 @@ static void test_hh_vector_exp(void **state)
 static void test_lif_spikes(void **state)
 {
     (void)state;
-    if (!nu_have_shared() || !nu_have_cc())
+    if (!tu_have_refdata() || !nu_have_cc())
         skip();
     nu_env *env = nu_env_new();
     assert_non_null(env);
-    mf_dim V = nu_dim("volt");
-    mf_name_def consts[3] = {{"EL", -0.07, V}, {"VT", -0.05, V}, {"Vr", -0.065, V}};
-    mf_name_def inputs[1] = {{"I", 0, nu_dim("amp")}};
-    const char *init_names[1] = {"v"}, *init_values[1] = {"EL"};
-    mf_model_spec spec = {.equations = "dv/dt = (EL - v + R*I)/tau : volt (unless refractory)\n"
-                                       "R   : ohm (constant)\n"
-                                       "tau : second (constant)\n",
-                          .constants = consts,
-                          .n_constants = 3,
-                          .inputs = inputs,
-                          .n_inputs = 1,
-                          .threshold = "v > VT",
-                          .reset = "v = Vr",
-                          .refractory = "2*ms",
-                          .method = "exponential_euler",
-                          .init_names = init_names,
-                          .init_exprs = init_values,
-                          .n_init = 1};
-    mf_model *m = NULL;
+    mf_model *m = tu_lif_model();
+    assert_non_null(m);
     mf_error err;
-    assert_int_equal(mf_model_compile(&spec, &m, &err), MF_OK);
-    mf_array *I = nu_csv(NU_REF "/lif/lif_input_I.csv");
+    mf_array *I = tu_csv(TU_REF "/lif/lif_input_I.csv");
     assert_non_null(I);
     long n_steps = (long)mf_array_cols(I);
     static const double R[2] = {1e8, 8e7}, tau[2] = {0.01, 0.015};
@@ -173,7 +155,7 @@ static void test_lif_spikes(void **state)
                      MF_OK);
     assert_int_equal(nu_log_count(env, "native kernels off"), 0);
     mf_spike_trains *ref = NULL;
-    assert_int_equal(mf_read_spike_csv(NU_REF "/lif/lif_spikes.csv", &ref, &err), MF_OK);
+    assert_int_equal(mf_read_spike_csv(TU_REF "/lif/lif_spikes.csv", &ref, &err), MF_OK);
     long total = 0;
     for (int i = 0; i < 10; i++) {
         assert_int_equal(rn.spikes[i].n, ri.spikes[i].n);
@@ -249,7 +231,7 @@ static void compare_spec(const mf_model_spec *spec, double dt, long n_steps, int
 static void test_functions_condition_reset(void **state)
 {
     (void)state;
-    mf_name_def inputs[1] = {{"I", 0, nu_dim("1")}};
+    mf_name_def inputs[1] = {{"I", 0, tu_dim("1")}};
     mf_model_spec spec = {
         .equations =
             "dx/dt = (sin(x) + cos(y) + clip(x, -1, 1) + sign(y) + abs(x)**1.5 + floor(x)"
@@ -274,7 +256,7 @@ static void test_functions_condition_reset(void **state)
 static void test_refractory_expression(void **state)
 {
     (void)state;
-    mf_name_def inputs[1] = {{"I", 0, nu_dim("1")}};
+    mf_name_def inputs[1] = {{"I", 0, tu_dim("1")}};
     mf_model_spec spec = {.equations = "dv/dt = (1.5 + I - v)/tau : 1 (unless refractory)\n"
                                        "tau : second (constant)\n"
                                        "tref : second (constant)\n",

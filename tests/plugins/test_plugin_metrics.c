@@ -17,31 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modelfit/modelfit.h"
+#include "plugins/plugin_test.h"
 
-static mf_context *ctx;
 static const double ms = 1e-3;
 static const double second_dims[MF_N_BASE_UNITS] = {0, 0, 1, 0, 0, 0, 0};
-
-static int setup(void **state)
-{
-    (void)state;
-    setenv("MODELFIT_PLUGIN_PATH", MF_PLUGIN_BUILD_DIR, 1);
-    return mf_context_new(&ctx, NULL) == MF_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mf_context_free(ctx);
-    return 0;
-}
-
-static void expect_text(const char *message, const char *needle)
-{
-    if (!strstr(message, needle))
-        fail_msg("message \"%s\" lacks \"%s\"", message, needle);
-}
 
 static void expect_close(double got, double want, double rel)
 {
@@ -630,5 +609,5 @@ int main(void)
         cmocka_unit_test(test_mse_weights),
         cmocka_unit_test(test_metric_options),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, plugin_setup, plugin_teardown);
 }

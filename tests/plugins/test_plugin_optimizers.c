@@ -12,29 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modelfit/modelfit.h"
-
-static mf_context *ctx;
-
-static int setup(void **state)
-{
-    (void)state;
-    setenv("MODELFIT_PLUGIN_PATH", MF_PLUGIN_BUILD_DIR, 1);
-    return mf_context_new(&ctx, NULL) == MF_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    mf_context_free(ctx);
-    return 0;
-}
-
-static void expect_text(const char *message, const char *needle)
-{
-    if (!strstr(message, needle))
-        fail_msg("message \"%s\" lacks \"%s\"", message, needle);
-}
+#include "plugins/plugin_test.h"
 
 static mf_optimizer *make(const char *name, mf_options *o, uint32_t dims, const double *lo,
                           const double *hi)
@@ -329,5 +307,5 @@ int main(void)
         cmocka_unit_test(test_random_distributions),
         cmocka_unit_test(test_random_log_refusals),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, plugin_setup, plugin_teardown);
 }

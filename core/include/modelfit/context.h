@@ -41,6 +41,22 @@ MF_API int mf_context_threads(const mf_context *ctx);
 MF_API mf_status mf_context_set_cache_dir(mf_context *ctx, const char *dir, mf_error *err);
 MF_API const char *mf_context_cache_dir(const mf_context *ctx);
 
+/* How every simulation and fit made from ctx runs the model:
+ *   "native"  the model's step compiled to machine code by the system C
+ *             compiler (cached in the cache directory); when there is no
+ *             compiler, compiling fails or the method is an adaptive GSL
+ *             one, the interpreter runs instead and the log says why;
+ *   "interp"  the portable bytecode interpreter ("interpreter" also works);
+ *   "auto"    (the default) $MODELFIT_BACKEND ("native" or "interp") when
+ *             it is set, else "native".
+ * A backend set here wins over $MODELFIT_BACKEND. Both backends give the
+ * same results (tests/native checks it), so this changes speed only.
+ * MF_ERR_INVALID, naming the valid names, for any other name; ctx is then
+ * unchanged. Takes effect for engines made after the call. */
+MF_API mf_status mf_context_set_backend(mf_context *ctx, const char *name, mf_error *err);
+/* The name set by mf_context_set_backend: "auto", "native" or "interp". */
+MF_API const char *mf_context_backend(const mf_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -95,14 +95,14 @@ MF_API bool mf_group_broken(const mf_group *group);
 
 /* What the group's fits cost this process, summed since mf_group_new. */
 typedef struct mf_group_stats {
-    long batches;        /* rounds evaluated over the group */
-    long points;         /* points this process simulated */
-    double local;        /* seconds simulating them */
-    double comm;         /* seconds in the group's operations during rounds */
-    double wait;         /* of which (process 0) waiting for the slowest process:
-                            the largest other local time minus its own, per round */
-    double bytes_out;    /* process 0: bytes of points sent to the others */
-    double bytes_back;   /* process 0: bytes of errors received from them */
+    long batches;      /* rounds evaluated over the group */
+    long points;       /* points this process simulated */
+    double local;      /* seconds simulating them */
+    double comm;       /* seconds in the group's operations during rounds */
+    double wait;       /* of which (process 0) waiting for the slowest process:
+                          the largest other local time minus its own, per round */
+    double bytes_out;  /* process 0: bytes of points sent to the others */
+    double bytes_back; /* process 0: bytes of errors received from them */
 } mf_group_stats;
 MF_API void mf_group_get_stats(const mf_group *group, mf_group_stats *stats);
 

@@ -29,6 +29,7 @@
 #include "modelfit/quantity.h"
 #include "modelfit/status.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -121,8 +122,15 @@ MF_API mf_status mf_fitter_new(mf_context *ctx, const mf_fitter_spec *spec, mf_f
                                mf_error *err);
 MF_API void mf_fitter_free(mf_fitter *fitter);
 
-/* Called after every round of a fit: `round` counts the rounds of this
- * call from 0 to n_rounds - 1; best_params (n_params values, NULL while no
+/* Round numbers: the C API gives a round's index, from 0 (this
+ * callback's `round`, mf_fitter_history_round), as every C index here;
+ * everything the library writes for people or files (the printers below,
+ * messages such as the stop reason, the CSV and JSON history) shows its
+ * number, index + 1, so the first round is round 1 everywhere a user
+ * reads one (the Lua API counts from 1 too, docs/lua-api.md).
+ *
+ * Called after every round of a fit: `round` is the index of the round
+ * within this call, from 0 to n_rounds - 1; best_params (n_params values, NULL while no
  * finite error was seen) and best_error are the best since the last
  * (re)start; points (n_points x n_params, row-major) and errors are the
  * round's. Returning non-zero ends the fit after this round (not an error).
@@ -197,7 +205,8 @@ MF_API long mf_fitter_history_size(const mf_fitter *fitter);
 MF_API const double *mf_fitter_history_point(const mf_fitter *fitter, long i);
 /* The point's error (NaN when its simulation diverged). */
 MF_API double mf_fitter_history_error(const mf_fitter *fitter, long i);
-/* The round (0 = the first since the last (re)start). */
+/* The round's index (0 = the first since the last (re)start; files and
+ * printers show it + 1). */
 MF_API int mf_fitter_history_round(const mf_fitter *fitter, long i);
 /* Output `output`'s error of point i: as the metric returned it
  * (normalized) or with the normalization undone (raw). For a metric that
@@ -215,13 +224,15 @@ MF_API mf_quantity mf_fitter_output_error_unit(const mf_fitter *fitter, int outp
                                                bool normalized);
 
 /* The history as CSV: a header row naming each column with its unit
- * ("gl (S)", "error (V^2)"), then one row per point: round, the parameters,
+ * ("gl (S)", "error (V^2)"), then one row per point: the round's number
+ * (from 1: mf_fitter_history_round + 1), the parameters,
  * the error, and with several outputs each output's raw and normalized
  * error. Written atomically (mf_write_csv). */
 MF_API mf_status mf_fitter_write_csv(const mf_fitter *fitter, const char *path, mf_error *err);
 /* The same as JSON: {"parameters": [{"name", "unit"}...], "error_unit",
  * "outputs": [...], "best": {...} or null, "history": [{"round", "params":
- * {...}, "error", "output_errors": {...}}...]}. NaN is written as null. */
+ * {...}, "error", "output_errors": {...}}...]} ("round" from 1, as in the
+ * CSV). NaN is written as null. */
 MF_API mf_status mf_fitter_write_json(const mf_fitter *fitter, const char *path, mf_error *err);
 
 /* ------------------------------------------------------------------------
@@ -272,8 +283,78 @@ MF_API mf_status mf_fitter_refine(mf_fitter *fitter, const double *start, int ma
                                   double *covariance, mf_error *err);
 
 /* ------------------------------------------------------------------------
+ * Fits that survive (checkpoints, interruption, limits). Settings made
+ * here hold for every later mf_fitter_fit until changed.
+ *
+ * Checkpoints: with a path, each fit writes the whole fit state to it
+ * every `every` rounds (0: only when the fit call ends, however it ends:
+ * done, stopped, interrupted or failed), atomically (a temporary file in
+ * the same directory, fsync, rename): the path always holds a whole
+ * checkpoint. It holds the optimizer's state (plugin save, with the
+ * host's random stream), the history, the best, the `iteration` counter,
+ * the round count and which fit call of this fitter wrote it (the first
+ * mf_fitter_fit is call 1), a fingerprint of the settings (a SHA-256 per
+ * part: model, constants, data, dt, method, bounds, metrics and their
+ * options, optimizer and its options, n_samples) and a SHA-256 of the
+ * whole file. An optimizer without save/load is refused up front, by the
+ * fit that would write (MF_ERR_UNSUPPORTED). path NULL turns checkpoints
+ * off. */
+MF_API mf_status mf_fitter_set_checkpoint(mf_fitter *fitter, const char *path, int every,
+                                          mf_error *err);
+
+/* Arms a resume: the next mf_fitter_fit, made by the same program with the
+ * same settings, continues the fit that wrote `path` where it stopped.
+ * The file is read and checked now (MF_ERR_IO when it cannot be read;
+ * MF_ERR_INVALID when it is not a checkpoint, is truncated, fails its
+ * checksum, or has another format or plugin ABI version), and compared
+ * with the fit's settings when that fit starts: a checkpoint of other
+ * settings is refused with a message naming every part that differs; the
+ * fitter is left as it was and the resume stays armed. When the fit call
+ * that wrote the checkpoint is this one, the state is restored and the
+ * call runs its remaining rounds (n_rounds minus those the checkpoint had
+ * done); a checkpoint of a later call (a script with several fits) is
+ * restored and this call runs no round; one of an earlier call is not
+ * used. With a fixed seed a stopped and resumed fit gives the same
+ * history, bit for bit, as one that never stopped. path NULL disarms. */
+MF_API mf_status mf_fitter_resume(mf_fitter *fitter, const char *path, mf_error *err);
+
+/* The history as CSV (mf_fitter_write_csv's format) kept on disk while
+ * fitting: each fit rewrites the file with the history so far when it
+ * starts, then appends every round's rows and flushes them, so a crash
+ * leaves every evaluated point readable. path NULL turns it off. */
+MF_API mf_status mf_fitter_set_history_file(mf_fitter *fitter, const char *path, mf_error *err);
+
+/* Stop requests, checked between rounds. A fit that sees one ends after
+ * the round in progress: it writes the checkpoint (when set) and the
+ * history file, and returns MF_ERR_STOPPED with a message saying so;
+ * mf_fitter_stop_reason says the same. mf_fitter_request_stop only stores
+ * to a volatile sig_atomic_t, so a signal handler may call it; the request
+ * is consumed by the fit that honours it. mf_fitter_set_stop_flag makes
+ * fits also watch *flag (non-zero: stop), e.g. a flag a signal handler
+ * sets; the flag is the caller's and must outlive its use (NULL: none). */
+MF_API void mf_fitter_request_stop(mf_fitter *fitter);
+MF_API void mf_fitter_set_stop_flag(mf_fitter *fitter, const volatile sig_atomic_t *flag);
+
+/* The last round's diverged simulations: *nan_points parameter sets whose
+ * error is NaN, *nan_lanes simulations (set x trace) whose state turned
+ * NaN or infinite or whose error is NaN (-1 when not known, e.g. when the
+ * round was spread over processes). A NaN error never becomes the best.
+ * A round in which every simulation diverged ends the fit with
+ * MF_ERR_NUMERIC naming the likely causes (bounds, dt for the method).
+ * Either pointer may be NULL. */
+MF_API void mf_fitter_round_nan(const mf_fitter *fitter, int *nan_points, long *nan_lanes);
+
+/* The memory a round needs (simulations x steps x recorded outputs x 8
+ * bytes for the trace fitter, an accumulator per simulation for the
+ * online one, plus the data) and the machine's memory, in bytes. A fit
+ * needing more than the machine has is refused before anything is
+ * allocated (MF_ERR_NOMEM with both figures). Either pointer may be NULL. */
+MF_API void mf_fitter_memory_estimate(const mf_fitter *fitter, double *need, double *machine);
+
+/* ------------------------------------------------------------------------
  * Ready-made callbacks: brian2modelfitting's "text" (one line per round:
- * the round, the best error and the best parameters in their best units)
+ * "Round 1: best error ...", the round's number within the call counted
+ * from 1, the best error and the best parameters in their best units)
  * and "progressbar" (a bar that advances per round). They write to `out`,
  * or, when out is NULL, send each line to the context's log callback at
  * MF_LOG_INFO; the library prints nothing on its own. Pass

@@ -1,5 +1,5 @@
 -- expect: modelfit: error: unknown_field.lua:10: fitter:fit: unknown field 'n_round'
--- expect: (valid: optimizer, metric, n_rounds, callback, restart, start_iteration, params)
+-- expect: (valid: optimizer, metric, n_rounds, callback, restart, start_iteration, params, checkpoint, checkpoint_every, resume, history_file)
 local mf = require "modelfit"
 local u = mf.units
 local f = mf.TraceFitter{model = "dv/dt = (El - v + R*I)/tau : volt\ntau : second (constant)",

@@ -170,8 +170,19 @@ local csv = assert(io.open(work .. "/results.csv")):read("a")
 local n_lines = select(2, csv:gsub("\n", ""))
 assert(n_lines == 1 + #fitter:results(), "CSV lines " .. n_lines)
 assert(csv:find("El (V)", 1, true) and csv:find("tau (s)", 1, true))
+-- One round numbering everywhere (from 1): the CSV's round column is
+-- results()' round, row by row, and so is the JSON's.
+local table_csv = mf.read_csv(work .. "/results.csv")
+local rows_now = fitter:results()
+assert(table_csv:rows() == #rows_now)
+for i, r in ipairs(rows_now) do
+    assert(table_csv:get(i, 1) == r.round, ("row %d: CSV round %g, results() %d"):format(
+        i, table_csv:get(i, 1), r.round))
+end
+assert(rows_now[1].round == 1 and table_csv:get(1, 1) == 1)
 local json = assert(io.open(work .. "/results.json")):read("a")
 assert(json:find('"history"', 1, true) and json:find('"best"', 1, true))
+assert(json:find('{"round": 1, ', 1, true) and not json:find('"round": 0', 1, true))
 fails("must end in .csv or .json", fitter.save_results, fitter, work .. "/results.txt")
 fitter:plot(work .. "/fit.svg", {params = refined, title = "relaxation"})
 local svg = assert(io.open(work .. "/fit.svg")):read("a")

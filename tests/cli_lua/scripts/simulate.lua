@@ -94,6 +94,18 @@ assert(math.abs(ls[1][1].si - T) <= 2 * 0.01e-3, ("first spike %g s, analytic %g
 -- Without a refractory period every interval is the same T.
 assert(math.abs((ls[1][2] - ls[1][1]).si - T) <= 2 * 0.01e-3)
 assert(lt.v:max() <= -55 * u.mV + 1 * u.mV)
+-- A refractory period, as a time quantity or as its expression: after a
+-- spike v is held at -70 mV for 2 ms, so every interval is T + 2 ms.
+for _, refr in ipairs{2 * u.ms, "2*ms"} do
+    local _, rs = mf.simulate{model = "dv/dt = (El - v + R*I)/tau : volt (unless refractory)\n"
+        .. "R : ohm (constant)\ntau : second (constant)\n", constants = {El = El},
+        input = {I = mf.array({cur}) * u.nA}, dt = 0.01 * u.ms, threshold = "v > -55*mV",
+        reset = "v = -70*mV", refractory = refr, params = {R = 100 * u.Mohm, tau = 10 * u.ms},
+        param_init = {v = El}}
+    local interval = (rs[1][2] - rs[1][1]).si
+    assert(math.abs(interval - (T + 2e-3)) <= 2 * 0.01e-3,
+           ("refractory %s: interval %g s, expected %g s"):format(tostring(refr), interval, T + 2e-3))
+end
 
 local function fails(f, ...)
     local ok, msg = pcall(f)
@@ -114,4 +126,10 @@ fails(function()
         params = {R = 100 * u.Mohm, tau = 10 * u.ms}, record = "v"}
 end, "nope")
 fails(function() mf.simulate{model = "dv/dt = : volt", dt = dt} end, "model:1:")
+fails(function() mf.simulate{model = model, dt = dt, refractory = 2 * u.mV} end,
+      "mf.simulate: refractory must have unit s")
+fails(function() mf.simulate{model = model, dt = dt, constants = {1 * u.mV}} end,
+      "mf.simulate: constants: expected name = value entries, found a number key")
+fails(function() mf.simulate{model = model, dt = dt, param_init = {v = {}}} end,
+      "mf.simulate: param_init.v must be a quantity")
 print("simulate: ok")

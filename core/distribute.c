@@ -226,8 +226,8 @@ static void hello_of(const mf_fitter *f, mf_status setup, dist_hello *out)
 }
 
 static const char *const differs[N_HASHES] = {
-    "a different model (its equations, method, threshold, reset, refractory, penalty, "
-    "constants or initial values differ)",
+    ("a different model (its equations, method, threshold, reset, refractory, penalty, "
+     "constants or initial values differ)"),
     "different data (its inputs, target outputs or spikes, or dt differ)",
     "different settings (n_samples, bounds, metrics or the modelfit version differ)"};
 

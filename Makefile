@@ -60,10 +60,15 @@ test: test-normal test-asan
 demo: build
 	./examples/run-demo $(BUILD)
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The library looks for plugins in the plugin directory of the prefix it was
+# configured with, so the build is configured with PREFIX before installing.
+install: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
 
 format:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES=clang-format
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:

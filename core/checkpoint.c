@@ -1,6 +1,7 @@
 /* The checkpoint container and its byte buffers (checkpoint.h). */
 #include "checkpoint.h"
 
+#include "data_text.h"
 #include "modelfit/plugin.h"
 #include "sha256.h"
 
@@ -179,50 +180,6 @@ mf_status mf_ckpt_wrap(const void *payload, size_t n, uint32_t format, uint32_t 
     return MF_OK;
 }
 
-/* The directory part of path ("." when there is none); malloc'ed. */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, path, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static bool write_fd(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-/* A rename is durable once the directory entry is: fsync the directory
- * (best effort: some file systems refuse, which loses nothing here). */
-static void sync_dir(const char *path)
-{
-    char *dir = dir_of(path);
-    if (!dir)
-        return;
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 mf_status mf_ckpt_write(const char *path, const void *payload, size_t n, mf_error *err)
 {
     unsigned char *bytes;
@@ -231,34 +188,11 @@ mf_status mf_ckpt_write(const char *path, const void *payload, size_t n, mf_erro
         mf_ckpt_wrap(payload, n, MF_CKPT_FORMAT, MF_PLUGIN_ABI_VERSION, &bytes, &total, err);
     if (rc != MF_OK)
         return rc;
-    size_t tn = strlen(path) + sizeof ".XXXXXX";
-    char *tmp = malloc(tn);
-    if (!tmp) {
-        free(bytes);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory writing a checkpoint");
-    }
-    snprintf(tmp, tn, "%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    bool ok = fd >= 0;
-    int e = errno;
-    if (ok) {
-        ok = write_fd(fd, bytes, total) && fsync(fd) == 0;
-        e = errno;
-        ok = close(fd) == 0 && ok;
-        if (ok && rename(tmp, path) != 0) {
-            ok = false;
-            e = errno;
-        }
-        if (!ok)
-            unlink(tmp);
-    }
+    /* Private: a checkpoint holds the user's data and the optimizer's
+     * random state. */
+    rc = mf_text_write_file(path, bytes, total, "the checkpoint", true, err);
     free(bytes);
-    if (ok)
-        sync_dir(path);
-    else
-        mf_error_set(err, MF_ERR_IO, "cannot write the checkpoint '%s': %s", path, strerror(e));
-    free(tmp);
-    return ok ? MF_OK : MF_ERR_IO;
+    return rc;
 }
 
 mf_status mf_ckpt_open(const void *data, size_t n, const char *name, const void **payload,

@@ -1,17 +1,30 @@
 #include "context.h"
 
+#include <omp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+struct mf_log_lock {
+    omp_nest_lock_t lock;
+};
 
 mf_status mf_context_new(mf_context **out, mf_error *err)
 {
     if (!out)
         return mf_error_set(err, MF_ERR_INVALID, "mf_context_new: out is NULL");
     mf_context *ctx = calloc(1, sizeof *ctx);
+    if (ctx && !(ctx->log_lock = malloc(sizeof *ctx->log_lock))) {
+        free(ctx);
+        ctx = NULL;
+    }
     if (!ctx)
         return mf_error_set(err, MF_ERR_NOMEM, "out of memory creating a context");
+    /* Nestable: a log callback that calls back into the library, which
+     * logs again on the same thread, must not deadlock. */
+    omp_init_nest_lock(&ctx->log_lock->lock);
     ctx->log_max = MF_LOG_INFO;
     *out = ctx;
     return MF_OK;
@@ -23,6 +36,8 @@ void mf_context_free(mf_context *ctx)
         return;
     mf_registry_free(ctx->registry);
     free(ctx->cache_dir);
+    omp_destroy_nest_lock(&ctx->log_lock->lock);
+    free(ctx->log_lock);
     free(ctx);
 }
 
@@ -55,8 +70,8 @@ static char *default_cache_dir(void)
         snprintf(buf, sizeof buf, "%s/modelfit", xdg);
     else if (home && *home)
         snprintf(buf, sizeof buf, "%s/.cache/modelfit", home);
-    else
-        snprintf(buf, sizeof buf, "/tmp/modelfit-cache");
+    else /* one per user: kernel_cache.c refuses a directory of another */
+        snprintf(buf, sizeof buf, "/tmp/modelfit-cache-%ld", (long)geteuid());
     return strdup(buf);
 }
 
@@ -90,5 +105,7 @@ void mf_log(const mf_context *ctx, mf_log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    omp_set_nest_lock(&ctx->log_lock->lock);
     ctx->log(ctx->log_user, level, line);
+    omp_unset_nest_lock(&ctx->log_lock->lock);
 }

@@ -18,12 +18,15 @@ struct mf_context {
     struct mf_registry *registry; /* owned; created on first use by plugin.c */
     struct mf_group *group;       /* borrowed: fits spread over processes (distribute.c) */
     int backend;                  /* mf_context_set_backend (backend_choice.c); 0: auto */
+    struct mf_log_lock *log_lock; /* owned: mf_log calls the callback one line at a time */
 };
 
-/* Sends one formatted line to the installed log callback (ctx may be NULL). */
+/* Sends one formatted line to the installed log callback (ctx may be NULL).
+ * Safe from any thread (plugins log from the blocks' threads): the callback
+ * is called by one thread at a time, so it need not be thread-safe. */
 void mf_log(const mf_context *ctx, mf_log_level level, const char *fmt, ...) MF_PRINTF(3, 4);
 
-/* Frees the registry; defined in plugin.c (a weak no-op until it exists). */
+/* Frees the registry (plugin.c). */
 void mf_registry_free(struct mf_registry *reg);
 
 #endif

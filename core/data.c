@@ -280,18 +280,21 @@ mf_status mf_read_csv(const char *path, mf_csv_layout layout, mf_array **out, mf
 
 /* ---- writing CSV --------------------------------------------------------- */
 
+bool mf_csv_write_row(FILE *f, const double *row, size_t n)
+{
+    for (size_t c = 0; c < n; c++)
+        if (fprintf(f, c ? ",%.17g" : "%.17g", row[c]) < 0)
+            return false;
+    return fputc('\n', f) != EOF;
+}
+
 static bool write_rows(FILE *f, const mf_array *a, const char *header)
 {
     if (header && fprintf(f, "%s\n", header) < 0)
         return false;
-    for (size_t r = 0; r < a->rows; r++) {
-        const double *row = a->data + r * a->cols;
-        for (size_t c = 0; c < a->cols; c++)
-            if (fprintf(f, c ? ",%.17g" : "%.17g", row[c]) < 0)
-                return false;
-        if (fputc('\n', f) == EOF)
+    for (size_t r = 0; r < a->rows; r++)
+        if (!mf_csv_write_row(f, a->data + r * a->cols, a->cols))
             return false;
-    }
     return true;
 }
 
@@ -300,34 +303,13 @@ mf_status mf_write_csv(const char *path, const mf_array *a, const char *header, 
     if (!path || !a)
         return mf_error_set(err, MF_ERR_INVALID, "mf_write_csv: %s is NULL",
                             path ? "the array" : "path");
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory writing '%s'", path);
-    snprintf(tmp, n, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        mf_error_set(err, MF_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
-        free(tmp);
-        return MF_ERR_IO;
-    }
+    mf_atomic_file out;
+    mf_status rc = mf_atomic_open(&out, path, false, NULL, err);
+    if (rc != MF_OK)
+        return rc;
     mf_c_locale loc;
     mf_c_locale_enter(&loc);
-    bool ok = write_rows(f, a, header);
+    bool ok = write_rows(out.f, a, header);
     mf_c_locale_leave(&loc);
-    int e = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        remove(tmp);
-        mf_error_set(err, MF_ERR_IO, "cannot write '%s': %s", path, strerror(e));
-    }
-    free(tmp);
-    return ok ? MF_OK : MF_ERR_IO;
+    return mf_atomic_commit(&out, ok, err);
 }

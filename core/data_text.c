@@ -3,11 +3,13 @@
 #include "error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 mf_status mf_text_read_file(const char *path, char **text, size_t *len, mf_error *err)
 {
@@ -43,6 +45,116 @@ mf_status mf_text_read_file(const char *path, char **text, size_t *len, mf_error
     *text = buf;
     *len = n;
     return MF_OK;
+}
+
+/* ---- writing a whole file atomically ------------------------------------------ */
+
+/* The directory part of path ("." when there is none); malloc'ed. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* A rename is durable once the directory entry is: fsync the directory
+ * (best effort: some file systems refuse, which loses nothing here). */
+static void sync_dir(const char *path)
+{
+    char *dir = dir_of(path);
+    if (!dir)
+        return;
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+/* The temporary file next to path: a fresh private one (mkstemp, 0600), or
+ * path.tmp with the umask's permissions, as the final file should have. */
+static int open_temp(const char *path, bool private_file, char *tmp, size_t n)
+{
+    if (private_file) {
+        snprintf(tmp, n, "%s.XXXXXX", path);
+        return mkstemp(tmp);
+    }
+    snprintf(tmp, n, "%s.tmp", path);
+    return open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+}
+
+static mf_status write_error(const char *path, const char *what, int e, mf_error *err)
+{
+    return mf_error_set(err, MF_ERR_IO, "cannot write %s%s'%s': %s", what ? what : "",
+                        what ? " " : "", path, strerror(e));
+}
+
+mf_status mf_atomic_open(mf_atomic_file *a, const char *path, bool private_file,
+                         const char *what, mf_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->path = path;
+    a->what = what;
+    size_t n = strlen(path) + sizeof ".XXXXXX";
+    if (!(a->tmp = malloc(n)))
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory writing '%s'", path);
+    int fd = open_temp(path, private_file, a->tmp, n);
+    if (fd >= 0 && !(a->f = fdopen(fd, "wb")))
+        close(fd);
+    if (a->f)
+        return MF_OK;
+    int e = errno;
+    if (fd >= 0)
+        unlink(a->tmp);
+    free(a->tmp);
+    a->tmp = NULL;
+    return write_error(path, what, e, err);
+}
+
+mf_status mf_atomic_commit(mf_atomic_file *a, bool ok, mf_error *err)
+{
+    if (!a->f)
+        return MF_ERR_IO;
+    int e = errno;
+    if (ok && (fflush(a->f) != 0 || fsync(fileno(a->f)) != 0)) {
+        ok = false;
+        e = errno;
+    }
+    if (fclose(a->f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (ok && rename(a->tmp, a->path) != 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        unlink(a->tmp);
+    free(a->tmp);
+    a->f = NULL;
+    a->tmp = NULL;
+    if (!ok)
+        return write_error(a->path, a->what, e, err);
+    sync_dir(a->path);
+    return MF_OK;
+}
+
+mf_status mf_text_write_file(const char *path, const void *bytes, size_t n, const char *what,
+                             bool private_file, mf_error *err)
+{
+    mf_atomic_file a;
+    mf_status rc = mf_atomic_open(&a, path, private_file, what, err);
+    if (rc != MF_OK)
+        return rc;
+    return mf_atomic_commit(&a, fwrite(bytes, 1, n, a.f) == n, err);
 }
 
 void mf_text_cursor_init(mf_text_cursor *c, char *text, size_t len)

@@ -1,5 +1,6 @@
-/* Internal helpers shared by the data readers (data.c, data_npy.c,
- * data_spikes.c): whole-file reading, line splitting, number cells, and
+/* Internal helpers shared by the data readers and writers (data.c,
+ * data_npy.c, data_spikes.c, the fitter's results and checkpoints):
+ * whole-file reading and atomic writing, line splitting, number cells, and
  * the C locale for strtod/printf. */
 #ifndef MF_CORE_DATA_TEXT_H
 #define MF_CORE_DATA_TEXT_H
@@ -9,11 +10,33 @@
 #include <locale.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Reads the whole file into a malloc'ed buffer with a NUL appended (binary
  * files are fine: *len counts the bytes without the NUL). MF_ERR_IO with the
  * system's reason when the file cannot be opened or read. */
 mf_status mf_text_read_file(const char *path, char **text, size_t *len, mf_error *err);
+
+/* Writing a file atomically: a temporary file in the same directory,
+ * written through a, fsync'ed, renamed over path, and the directory
+ * fsync'ed, so path holds the old or the new contents, whole, also after a
+ * crash. private_file: readable by its owner only (else the umask's
+ * permissions). Failures are MF_ERR_IO "cannot write <what> 'path':
+ * <reason>" (what may be NULL). commit(ok = false) abandons the file
+ * (e.g. after a failed fprintf); it always closes a. */
+typedef struct mf_atomic_file {
+    FILE *f; /* write here */
+    const char *path, *what;
+    char *tmp;
+} mf_atomic_file;
+
+mf_status mf_atomic_open(mf_atomic_file *a, const char *path, bool private_file,
+                         const char *what, mf_error *err);
+mf_status mf_atomic_commit(mf_atomic_file *a, bool ok, mf_error *err);
+
+/* n bytes to path, atomically (as above). */
+mf_status mf_text_write_file(const char *path, const void *bytes, size_t n, const char *what,
+                             bool private_file, mf_error *err);
 
 /* One line of a text buffer, NUL-terminated in place ('\n' and a '\r'
  * before it removed). number is 1-based. */
@@ -60,5 +83,10 @@ typedef struct mf_c_locale {
 
 void mf_c_locale_enter(mf_c_locale *g);
 void mf_c_locale_leave(mf_c_locale *g);
+
+/* Writes one CSV row of n numbers ("%.17g", comma-separated, '\n'), as
+ * mf_write_csv writes its rows; call within a C locale. False on a write
+ * error. */
+bool mf_csv_write_row(FILE *f, const double *row, size_t n);
 
 #endif

@@ -70,13 +70,6 @@ static mf_status nomem(mf_error *err)
     return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
 }
 
-/* A message relayed from another process, without the library's leading
- * "error: " (the relay adds its own). */
-static const char *bare(const char *m)
-{
-    return strncmp(m, "error: ", 7) == 0 ? m + 7 : m;
-}
-
 /* Process 0's error as it was, word for word. */
 static mf_status copy_error(mf_error *err, mf_status status, const char *message)
 {
@@ -280,7 +273,8 @@ static mf_status why(mf_group *g, const char *mine, const bool *failed, mf_error
                 first = r;
         }
     if (rc == MF_OK && first >= 0) {
-        const char *m = bare(all + (size_t)first * MF_ERROR_MESSAGE_MAX);
+        /* Relayed without its "error: " (the relay adds its own). */
+        const char *m = mf_error_body(all + (size_t)first * MF_ERROR_MESSAGE_MAX);
         mf_error_set(err, MF_ERR_INVALID, "process %d of %d: %.*s%s", first, g->size,
                      MF_ERROR_MESSAGE_MAX - 64, m[0] ? m : "failed",
                      more ? " (and more processes failed)" : "");
@@ -672,11 +666,8 @@ static mf_status mirror_rows(serve_state *s, const dist_end *e, mf_error *err)
         if (mf_fit_history_append(&f->hist, (int)np, (int)no, (int)(j - i), pts + i * np,
                                   errs + i, norm + i * no, raw + i * no, round[i]) != MF_OK)
             return nomem(err);
-        /* The best as the round loop keeps it: the lowest finite error. */
-        for (long k = f->hist.n - (long)(j - i); k < f->hist.n; k++)
-            if (isfinite(f->hist.errors[k]) &&
-                (best < 0 || f->hist.errors[k] < f->hist.errors[best]))
-                best = k;
+        /* The best as the round loop keeps it. */
+        best = mf_fit_history_best(&f->hist, f->hist.n - (long)(j - i), best);
         if (s->c->cb) {
             const double *bp = best >= 0 ? f->hist.points + (size_t)best * np : NULL;
             double be = best >= 0 ? f->hist.errors[best] : NAN;
@@ -834,7 +825,7 @@ mf_status mf_group_finish(mf_group *g, mf_status status, const char *message, mf
      * said already (a script error every process hits is reported once). */
     const char *own = status == MF_OK ? NULL : (message ? message : "");
     for (int r = 1; rc == MF_OK && r < g->size; r++) {
-        const char *m = bare(all[r].message);
+        const char *m = mf_error_body(all[r].message);
         if (all[r].status != MF_OK && (!own || !strstr(own, m))) {
             rc = mf_error_set(err, (mf_status)all[r].status, "process %d of %d: %.*s", r,
                               g->size, MF_ERROR_MESSAGE_MAX - 64, m[0] ? m : "failed");

@@ -63,11 +63,6 @@ const mf_model *mf_engine_model(const mf_engine *e)
     return e->m;
 }
 
-double mf_engine_dt(const mf_engine *e)
-{
-    return e->dt;
-}
-
 void mf_spike_lists_free(mf_spike_list *s, long n)
 {
     if (!s)
@@ -77,18 +72,24 @@ void mf_spike_lists_free(mf_spike_list *s, long n)
     free(s);
 }
 
-mf_status mf_engine_check_series(const char *name, const double *v, int n_traces, long n_steps,
-                                 mf_error *err)
+mf_status mf_engine_check_values(const char *what, const char *name, const double *v,
+                                 int n_traces, long n_steps, mf_error *err)
 {
     for (int tr = 0; tr < n_traces; tr++) {
         const double *row = v + (size_t)tr * (size_t)n_steps;
         for (long k = 0; k < n_steps; k++)
             if (!isfinite(row[k]))
                 return mf_error_set(err, MF_ERR_NUMERIC,
-                                    "input %s: trace %d, step %ld (t = %ld*dt) is %s", name, tr,
-                                    k, k, isnan(row[k]) ? "NaN" : "infinite");
+                                    "%s %s: trace %d, step %ld (t = %ld*dt) is %s", what, name,
+                                    tr, k, k, isnan(row[k]) ? "NaN" : "infinite");
     }
     return MF_OK;
+}
+
+mf_status mf_engine_check_series(const char *name, const double *v, int n_traces, long n_steps,
+                                 mf_error *err)
+{
+    return mf_engine_check_values("input", name, v, n_traces, n_steps, err);
 }
 
 /* --- one block -------------------------------------------------------------- */
@@ -400,6 +401,53 @@ static mf_status prepare_subexprs(mf_engine *e, const mf_run *r, mf_error *err)
     return mf_subexpr_code_new(e->m, e->dt, &e->sub, err);
 }
 
+/* A thread's first failing block. One slot per thread, so recording a
+ * failure needs no lock (a named critical section would be a process-wide
+ * lock and an exported symbol of the library). */
+typedef struct block_failure {
+    long block; /* LONG_MAX: none */
+    mf_error err;
+} block_failure;
+
+/* Every block of the run, spread over nt threads; fail has nt slots. */
+static void run_blocks(const mf_engine *e, const mf_run *r, const double *const *series, int nt,
+                       block_failure *fail)
+{
+    double scalars[1] = {r->iteration};
+    long bs = e->opt.block_size;
+    long n_blocks = (r->n_lanes + bs - 1) / bs;
+    for (int t = 0; t < nt; t++)
+        fail[t].block = LONG_MAX;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long bi = 0; bi < n_blocks; bi++) {
+        block_failure *mine = &fail[omp_get_thread_num()];
+        mf_error be;
+        mf_error_clear(&be);
+        mf_status st = run_block(e, r, series, scalars, bi * bs, &be);
+        if (st != MF_OK && bi < mine->block) {
+            mine->block = bi;
+            mine->err = be;
+            if (mine->err.status == MF_OK)
+                mine->err.status = st;
+        }
+    }
+}
+
+/* The error of the first failing block (by index), so the message does not
+ * depend on the thread count. */
+static mf_status first_failure(const block_failure *fail, int nt, mf_error *err)
+{
+    const block_failure *first = NULL;
+    for (int t = 0; t < nt; t++)
+        if (fail[t].block != LONG_MAX && (!first || fail[t].block < first->block))
+            first = &fail[t];
+    if (!first)
+        return MF_OK;
+    if (err)
+        *err = first->err;
+    return first->err.status;
+}
+
 mf_status mf_engine_run(mf_engine *e, const mf_run *r, mf_error *err)
 {
     const mf_model *m = e->m;
@@ -408,41 +456,19 @@ mf_status mf_engine_run(mf_engine *e, const mf_run *r, mf_error *err)
         rc = prepare_subexprs(e, r, err);
     if (rc != MF_OK)
         return rc;
-    int n_series = m->n_inputs + m->n_targets;
-    const double **series = calloc((size_t)n_series + 1, sizeof *series);
-    if (!series)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < m->n_inputs; i++)
-        series[i] = r->inputs[i];
-    for (int i = 0; i < m->n_targets; i++)
-        series[m->n_inputs + i] = r->targets[i];
-    double scalars[1] = {r->iteration};
-    long bs = e->opt.block_size;
-    long n_blocks = (r->n_lanes + bs - 1) / bs;
     int nt = e->opt.n_threads > 0 ? e->opt.n_threads : omp_get_max_threads();
-    /* The error of the first failing block (by index), so the message does
-     * not depend on the thread count. */
-    long first_bad = LONG_MAX;
-    mf_error bad;
-    mf_error_clear(&bad);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (long bi = 0; bi < n_blocks; bi++) {
-        mf_error be;
-        mf_error_clear(&be);
-        mf_status st = run_block(e, r, series, scalars, bi * bs, &be);
-        if (st != MF_OK) {
-#pragma omp critical(mf_engine_error)
-            if (bi < first_bad) {
-                first_bad = bi;
-                bad = be;
-            }
-        }
-    }
+    const double **series = calloc((size_t)(m->n_inputs + m->n_targets) + 1, sizeof *series);
+    block_failure *fail = malloc((size_t)nt * sizeof *fail);
+    if (series && fail) {
+        for (int i = 0; i < m->n_inputs; i++)
+            series[i] = r->inputs[i];
+        for (int i = 0; i < m->n_targets; i++)
+            series[m->n_inputs + i] = r->targets[i];
+        run_blocks(e, r, series, nt, fail);
+        rc = first_failure(fail, nt, err);
+    } else
+        rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
     free(series);
-    if (first_bad != LONG_MAX) {
-        if (err)
-            *err = bad;
-        return bad.status != MF_OK ? bad.status : MF_ERR_INTERNAL;
-    }
-    return MF_OK;
+    free(fail);
+    return rc;
 }

@@ -106,7 +106,6 @@ mf_status mf_engine_new(const mf_model *m, double dt, const mf_engine_options *o
                         mf_engine **out, mf_error *err);
 void mf_engine_free(mf_engine *e);
 const mf_model *mf_engine_model(const mf_engine *e);
-double mf_engine_dt(const mf_engine *e);
 
 /* Spike times of every lane (owned by the caller of mf_engine_run). */
 typedef struct mf_spike_list {
@@ -168,8 +167,11 @@ mf_status mf_engine_run(mf_engine *e, const mf_run *run, mf_error *err);
 
 void mf_spike_lists_free(mf_spike_list *s, long n);
 
-/* Checks a series for NaN/inf: "input I: trace 2, step 15 is nan". */
+/* Checks a series for NaN/inf: "input I: trace 2, step 15 (t = 15*dt) is
+ * NaN"; check_values names what the series is ("output v: ..."). */
 mf_status mf_engine_check_series(const char *name, const double *v, int n_traces, long n_steps,
                                  mf_error *err);
+mf_status mf_engine_check_values(const char *what, const char *name, const double *v,
+                                 int n_traces, long n_steps, mf_error *err);
 
 #endif

@@ -93,3 +93,8 @@ void mf_error_prefix(mf_error *err, const char *fmt, ...)
     memcpy(err->message + h + 2, old, o);
     err->message[h + 2 + o] = '\0';
 }
+
+const char *mf_error_body(const char *message)
+{
+    return strncmp(message, "error: ", 7) == 0 ? message + 7 : message;
+}

@@ -29,4 +29,8 @@ void mf_error_clear(mf_error *err);
 /* Prepends "context: " to an existing message (keeps status and place). */
 void mf_error_prefix(mf_error *err, const char *fmt, ...) MF_PRINTF(2, 3);
 
+/* A message without its leading "error: " (a place before it is kept), for
+ * a message quoted inside another one or kept as a note. */
+const char *mf_error_body(const char *message);
+
 #endif

@@ -96,12 +96,10 @@ static mf_status check_finite(const mf_fitter_spec *s, mf_error *err)
     }
     for (int i = 0; i < s->n_outputs; i++) {
         const fit_series *o = &s->outputs[i];
-        for (long j = 0; j < (long)o->n_traces * o->n_steps; j++)
-            if (!isfinite(o->v[j]))
-                return mf_error_set(err, MF_ERR_NUMERIC,
-                                    "output %s: trace %ld, step %ld (t = %ld*dt) is %s",
-                                    o->name, j / o->n_steps, j % o->n_steps, j % o->n_steps,
-                                    isnan(o->v[j]) ? "NaN" : "infinite");
+        mf_status rc =
+            mf_engine_check_values("output", o->name, o->v, o->n_traces, o->n_steps, err);
+        if (rc != MF_OK)
+            return rc;
     }
     return MF_OK;
 }
@@ -378,6 +376,19 @@ void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *poi
             c[i] = points[(size_t)i * (size_t)f->n_params + (size_t)p];
         values[f->param_var[p]] = c;
     }
+}
+
+mf_status mf_fitter_start_optimizer(const mf_fitter *f, mf_optimizer *opt, const double *lo,
+                                    const double *hi, mf_error *err)
+{
+    const char **names = calloc((size_t)f->n_params + 1, sizeof *names);
+    if (!names)
+        return nomem(err);
+    for (int i = 0; i < f->n_params; i++)
+        names[i] = mf_fitter_param_name(f, i);
+    mf_status rc = mf_optimizer_start(opt, (uint32_t)f->n_params, names, lo, hi, err);
+    free(names);
+    return rc;
 }
 
 mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err)

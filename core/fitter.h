@@ -225,6 +225,11 @@ mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_ini
 void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *points,
                              double *cols, const double **values);
 
+/* Starts opt afresh on the fitter's parameters (their names) within
+ * [lo, hi]: a fit's first call or restart, and a checkpoint's restore. */
+mf_status mf_fitter_start_optimizer(const mf_fitter *f, mf_optimizer *opt, const double *lo,
+                                    const double *hi, mf_error *err);
+
 /* Grows the work buffers to `lanes` lanes (with room for the outputs'
  * traces when `traces` or for the trace fitter). */
 mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err);
@@ -255,5 +260,15 @@ mf_status mf_fit_history_append(fit_history *h, int n_params, int n_out, int n_p
                                 const double *points, const double *errors, const double *norm,
                                 const double *raw, int round);
 void mf_fit_history_clear(fit_history *h);
+/* The best row given the best before row `first` (-1: none) and the rows
+ * from `first` on: the lowest finite error, the earlier row on a tie (NaN
+ * never wins). The round loop and the processes mirroring it use this. */
+long mf_fit_history_best(const fit_history *h, long first, long best);
+/* Row i as the CSV history writes it (mf_fitter_write_csv and the history
+ * file): the round's number, the parameters, the error and, with several
+ * outputs, each output's raw and normalized error. Returns the number of
+ * values written to row (mf_fit_history_columns). */
+size_t mf_fit_history_row(const mf_fitter *f, long i, double *row);
+size_t mf_fit_history_columns(const mf_fitter *f);
 
 #endif

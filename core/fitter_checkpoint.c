@@ -387,13 +387,7 @@ mf_status mf_fit_snapshot_apply(mf_fitter *f, fit_snapshot *s, const char *name,
                             (unsigned)s->n_samples, f->n_params, f->n_metrics, f->n_samples);
     /* A plugin loads into a state create just made (plugin.h): a fresh
      * start, also when the fit continues a previous call's optimizer. */
-    const char **names = calloc((size_t)f->n_params, sizeof *names);
-    if (!names)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-    for (int p = 0; p < f->n_params; p++)
-        names[p] = mf_fitter_param_name(f, p);
-    mf_status rc = mf_optimizer_start(f->opt, (uint32_t)f->n_params, names, f->lo, f->hi, err);
-    free(names);
+    mf_status rc = mf_fitter_start_optimizer(f, f->opt, f->lo, f->hi, err);
     if (rc == MF_OK)
         rc = mf_optimizer_load(f->opt, s->opt, s->opt_len, err);
     if (rc != MF_OK) {

@@ -250,7 +250,7 @@ static mf_status check_units(const mf_fitter *f, const fit_metric *m, int n, mf_
 static mf_status setup_metrics(mf_fitter *f, mf_metric *const *given, fit_metric **out,
                                mf_error *err)
 {
-    int n = f->kind == MF_FITTER_SPIKES ? 1 : f->n_out;
+    int n = mf_fitter_n_outputs(f);
     fit_metric *m = calloc((size_t)n, sizeof *m);
     if (!m)
         return nomem(err);
@@ -275,7 +275,7 @@ static mf_status setup_metrics(mf_fitter *f, mf_metric *const *given, fit_metric
 /* Installs new metrics; a default the old set owned moves over when reused. */
 static void commit_metrics(mf_fitter *f, fit_metric *m)
 {
-    int n = f->kind == MF_FITTER_SPIKES ? 1 : f->n_out;
+    int n = mf_fitter_n_outputs(f);
     for (int i = 0; f->metrics && i < n; i++)
         if (f->metrics[i].owned && f->metrics[i].owned == m[i].metric) {
             m[i].owned = f->metrics[i].owned;
@@ -292,14 +292,6 @@ static void commit_metrics(mf_fitter *f, fit_metric *m)
 typedef struct round_bufs {
     double *points, *errors, *norm, *raw;
 } round_bufs;
-
-static void update_best(mf_fitter *f, long first)
-{
-    for (long i = first; i < f->hist.n; i++)
-        if (isfinite(f->hist.errors[i]) &&
-            (f->best < 0 || f->hist.errors[i] < f->hist.errors[f->best]))
-            f->best = i;
-}
 
 static void stop(mf_fitter *f, const char *why)
 {
@@ -330,12 +322,15 @@ static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callbac
         return rc;
     }
     rc = mf_optimizer_tell(f->opt, (uint32_t)n, b->points, b->errors, err);
-    if (rc == MF_OK)
-        rc = mf_fit_history_append(&f->hist, f->n_params, f->n_metrics, n, b->points, b->errors,
-                                   b->norm, b->raw, f->rounds);
+    if (rc == MF_OK && mf_fit_history_append(&f->hist, f->n_params, f->n_metrics, n, b->points,
+                                             b->errors, b->norm, b->raw, f->rounds) != MF_OK)
+        rc = mf_error_set(err, MF_ERR_NOMEM,
+                          "out of memory keeping round %d's points: the history holds the "
+                          "rounds before it",
+                          mf_round_number(f->rounds));
     if (rc != MF_OK)
         return rc;
-    update_best(f, f->hist.n - n);
+    f->best = mf_fit_history_best(&f->hist, f->hist.n - n, f->best);
     f->last_iteration = f->next_iteration++;
     f->rounds++;
     rc = mf_fit_guard_round(f, n, b->errors, err); /* checkpoint, history file */
@@ -428,18 +423,6 @@ static mf_status make_plan(mf_fitter *f, fit_plan *p, mf_optimizer *opt,
     return rc;
 }
 
-static mf_status start_optimizer(mf_fitter *f, const fit_plan *p, mf_error *err)
-{
-    const char **names = calloc((size_t)f->n_params + 1, sizeof *names);
-    if (!names)
-        return nomem(err);
-    for (int i = 0; i < f->n_params; i++)
-        names[i] = mf_fitter_param_name(f, i);
-    mf_status rc = mf_optimizer_start(p->opt, (uint32_t)f->n_params, names, p->lo, p->hi, err);
-    free(names);
-    return rc;
-}
-
 mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metrics,
                         int n_rounds, int n_bounds, const char *const *names, const double *lo,
                         const double *hi, mf_fit_callback cb, void *user, bool restart,
@@ -454,12 +437,12 @@ mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metri
     if (n_rounds < 0 || n_bounds < 0)
         return mf_error_set(err, MF_ERR_INVALID, "n_rounds and n_bounds must be >= 0");
     fit_plan p = {.fresh = restart || !f->started};
-    int n_m = f->kind == MF_FITTER_SPIKES ? 1 : f->n_out;
+    int n_m = mf_fitter_n_outputs(f);
     mf_status rc = make_plan(f, &p, opt, metrics, n_bounds, names, lo, hi, err);
     if (rc == MF_OK)
         rc = mf_fit_guard_prepare(f, p.opt, p.metrics, n_m, p.lo, p.hi, err);
     if (rc == MF_OK && p.fresh)
-        rc = start_optimizer(f, &p, err);
+        rc = mf_fitter_start_optimizer(f, p.opt, p.lo, p.hi, err);
     if (rc != MF_OK) {
         plan_free(&p, n_m);
         return rc;
@@ -484,6 +467,8 @@ mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metri
 
 mf_status mf_fitter_best(const mf_fitter *f, double *params, double *error, mf_error *err)
 {
+    if (!f)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_best: no fitter");
     if (f->best < 0)
         return mf_error_set(err, MF_ERR_INVALID,
                             "no best parameters yet: no finite error since the last (re)start");

@@ -287,31 +287,21 @@ mf_status mf_fit_guard_begin(mf_fitter *f, int n_rounds, int *first, mf_error *e
 
 /* ---- per round ------------------------------------------------------------------------ */
 
-static bool several(const mf_fitter *f)
-{
-    return f->n_metrics > 1;
-}
-
 /* Rows [from, hist.n) as mf_fitter_write_csv writes them. */
 static bool append_rows(const mf_fitter *f, FILE *fp, long from)
 {
-    const fit_history *h = &f->hist;
+    double *row = malloc(mf_fit_history_columns(f) * sizeof *row);
+    if (!row)
+        return false;
     mf_c_locale loc;
     mf_c_locale_enter(&loc);
     bool ok = true;
-    for (long i = from; i < h->n && ok; i++) {
-        ok = fprintf(fp, "%d", mf_round_number(h->round[i])) > 0;
-        for (int p = 0; p < f->n_params && ok; p++)
-            ok = fprintf(fp, ",%.17g", h->points[(size_t)i * (size_t)f->n_params + (size_t)p]) >
-                 0;
-        ok = ok && fprintf(fp, ",%.17g", h->errors[i]) > 0;
-        for (int o = 0; several(f) && o < f->n_metrics && ok; o++) {
-            size_t at = (size_t)i * (size_t)f->n_metrics + (size_t)o;
-            ok = fprintf(fp, ",%.17g,%.17g", h->raw[at], h->norm[at]) > 0;
-        }
-        ok = ok && fputc('\n', fp) != EOF;
+    for (long i = from; i < f->hist.n && ok; i++) {
+        size_t n = mf_fit_history_row(f, i, row);
+        ok = mf_csv_write_row(fp, row, n);
     }
     mf_c_locale_leave(&loc);
+    free(row);
     return fflush(fp) == 0 && ok;
 }
 
@@ -399,14 +389,19 @@ mf_status mf_fit_guard_end(mf_fitter *f, mf_status rc, mf_error *err)
     bool ran = g->call_done > g->call_first;
     if (g->ckpt_path && (ran || g->interrupted) && g->opt) {
         mf_status w = write_checkpoint(f, g, e);
+        /* The fit's own error wins; the user still learns that the
+         * checkpoint of the rounds done is not on disk. */
+        if (w != MF_OK && e == &local)
+            mf_log(f->ctx, MF_LOG_ERROR,
+                   "the fit failed and its checkpoint was not written: %s", local.message);
         rc = rc == MF_OK ? w : rc;
     }
     if (g->hist) {
         bool closed = fclose(g->hist) == 0;
         g->hist = NULL;
         if (!closed && rc == MF_OK)
-            rc = mf_error_set(err, MF_ERR_IO, "cannot write the history file '%s'",
-                              g->hist_path);
+            rc = mf_error_set(err, MF_ERR_IO, "cannot write the history file '%s': %s",
+                              g->hist_path, strerror(errno));
     }
     if (g->interrupted) {
         f->stop_requested = 0;

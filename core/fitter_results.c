@@ -2,6 +2,8 @@
  * its export as CSV and JSON, with the units in the header. */
 #include "fitter.h"
 
+#include "data_text.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +55,14 @@ mf_status mf_fit_history_append(fit_history *h, int n_params, int n_out, int n_p
         h->round[at + i] = round;
     h->n = need;
     return MF_OK;
+}
+
+long mf_fit_history_best(const fit_history *h, long first, long best)
+{
+    for (long i = first; i < h->n; i++)
+        if (isfinite(h->errors[i]) && (best < 0 || h->errors[i] < h->errors[best]))
+            best = i;
+    return best;
 }
 
 /* --- accessors --------------------------------------------------------------- */
@@ -152,26 +162,37 @@ static void csv_header(const mf_fitter *f, sbuf *b)
     }
 }
 
+size_t mf_fit_history_columns(const mf_fitter *f)
+{
+    return 2 + (size_t)f->n_params + (several(f) ? 2 * (size_t)f->n_metrics : 0);
+}
+
+size_t mf_fit_history_row(const mf_fitter *f, long i, double *row)
+{
+    size_t c = 0;
+    row[c++] = mf_round_number(f->hist.round[i]);
+    for (int p = 0; p < f->n_params; p++)
+        row[c++] = f->hist.points[(size_t)i * (size_t)f->n_params + (size_t)p];
+    row[c++] = f->hist.errors[i];
+    for (int o = 0; several(f) && o < f->n_metrics; o++) {
+        row[c++] = mf_fitter_history_output_error(f, i, o, false);
+        row[c++] = mf_fitter_history_output_error(f, i, o, true);
+    }
+    return c;
+}
+
 mf_status mf_fitter_write_csv(const mf_fitter *f, const char *path, mf_error *err)
 {
-    size_t cols = 2 + (size_t)f->n_params + (several(f) ? 2 * (size_t)f->n_metrics : 0);
+    if (!f)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_write_csv: no fitter");
+    size_t cols = mf_fit_history_columns(f);
     mf_array *a;
     mf_status rc = mf_array_new((size_t)f->hist.n, cols, &a, err);
     if (rc != MF_OK)
         return rc;
     double *d = mf_array_data(a);
-    for (long i = 0; i < f->hist.n; i++) {
-        double *row = d + (size_t)i * cols;
-        size_t c = 0;
-        row[c++] = mf_round_number(f->hist.round[i]);
-        for (int p = 0; p < f->n_params; p++)
-            row[c++] = f->hist.points[(size_t)i * (size_t)f->n_params + (size_t)p];
-        row[c++] = f->hist.errors[i];
-        for (int o = 0; several(f) && o < f->n_metrics; o++) {
-            row[c++] = mf_fitter_history_output_error(f, i, o, false);
-            row[c++] = mf_fitter_history_output_error(f, i, o, true);
-        }
-    }
+    for (long i = 0; i < f->hist.n; i++)
+        mf_fit_history_row(f, i, d + (size_t)i * cols);
     sbuf h = {0};
     csv_header(f, &h);
     if (h.bad)
@@ -280,33 +301,17 @@ static void json_history(const mf_fitter *f, sbuf *b)
     put(b, "\n  ]\n}\n");
 }
 
-/* Writes text to path through path.tmp and a rename (never half-written). */
-static mf_status write_atomic(const char *path, const char *text, size_t n, mf_error *err)
-{
-    size_t len = strlen(path) + sizeof ".tmp";
-    char *tmp = malloc(len);
-    if (!tmp)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-    snprintf(tmp, len, "%s.tmp", path);
-    FILE *fp = fopen(tmp, "wb");
-    bool ok = fp && fwrite(text, 1, n, fp) == n;
-    ok = fp && fclose(fp) == 0 && ok;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok)
-        remove(tmp);
-    free(tmp);
-    return ok ? MF_OK : mf_error_set(err, MF_ERR_IO, "cannot write '%s'", path);
-}
-
 mf_status mf_fitter_write_json(const mf_fitter *f, const char *path, mf_error *err)
 {
+    if (!f)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_write_json: no fitter");
     if (!f->metrics)
         return mf_error_set(err, MF_ERR_INVALID, "nothing to write: the fitter has not fitted");
     sbuf b = {0};
     json_head(f, &b);
     json_history(f, &b);
     mf_status rc = b.bad ? mf_error_set(err, MF_ERR_NOMEM, "out of memory")
-                         : write_atomic(path, b.s, b.n, err);
+                         : mf_text_write_file(path, b.s, b.n, NULL, false, err);
     free(b.s);
     return rc;
 }

@@ -271,31 +271,3 @@ mf_status mf_integrate_code(const mf_model *m, mf_code **out, mf_error *err)
     *out = c;
     return MF_OK;
 }
-
-char *mf_code_to_string(const mf_code *c)
-{
-    size_t cap = 256, len = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < c->n; i++) {
-        char *e = mf_expr_to_string(c->line[i].expr);
-        size_t need = len + strlen(c->line[i].target) + (e ? strlen(e) : 1) + 64;
-        if (need > cap) {
-            while (cap < need)
-                cap *= 2;
-            char *n = realloc(s, cap);
-            if (!n) {
-                free(e);
-                free(s);
-                return NULL;
-            }
-            s = n;
-        }
-        len += (size_t)snprintf(s + len, cap - len, "%s = %s%s\n", c->line[i].target,
-                                e ? e : "?", c->line[i].t_offset != 0 ? "  [t offset]" : "");
-        free(e);
-    }
-    return s;
-}

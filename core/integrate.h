@@ -45,7 +45,4 @@ void mf_code_free(mf_code *c);
 /* The input sample offset of a time offset (in steps): floor(c + 1/16). */
 int mf_input_offset(double t_offset);
 
-/* Text of a code list, one line per statement (debugging, tests). */
-char *mf_code_to_string(const mf_code *c);
-
 #endif

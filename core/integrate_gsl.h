@@ -16,7 +16,8 @@ typedef void (*mf_gsl_deriv_fn)(void *ctx, int lane, double t, const double *y, 
 typedef struct mf_gsl_lanes mf_gsl_lanes;
 
 /* Turns GSL's abort-on-error handler off (a process-wide setting): call it
- * once, outside any parallel region, before using the functions below. */
+ * outside any parallel region before using GSL (the functions below,
+ * refine's solver), so that GSL returns its errors instead of aborting. */
 void mf_gsl_prepare(void);
 
 mf_gsl_lanes *mf_gsl_lanes_new(mf_method method, int n_state, int n_lanes, double dt,

@@ -18,9 +18,12 @@
 extern char **environ;
 
 /* Floating point, decided deliberately (the kernels must agree with the
- * interpreter to 1e-12 relative; they agree bit for bit with scalar exp):
- *  -ffp-contract=off  no fused multiply-add: a*b + c rounds twice, as in the
- *                     interpreter, whose separate instructions cannot fuse.
+ * interpreter to 1e-12 relative; they agree bit for bit, exp being mf_exp
+ * in both, tests/native/test_native_parity.c):
+ *  -ffp-contract=off  no implicit fused multiply-add: a*b + c rounds twice,
+ *                     as in the interpreter, whose separate instructions
+ *                     cannot fuse (mf_exp's explicit fma() calls are fused
+ *                     in both: fma() is exact by definition).
  *                     FMA changes results in the last bit at every step and
  *                     the HH dynamics amplify it: measured with
  *                     -ffp-contract=fast, HH traces moved 6e-11 relative
@@ -366,6 +369,40 @@ static bool mkdirs(const char *dir)
     return mkdir(buf, 0755) == 0 || errno == EEXIST;
 }
 
+/* Why code in dir cannot be trusted, or NULL: a kernel there is loaded
+ * into this process, so a directory another user owns, or every user may
+ * write to (a cache under /tmp), could hand us their code. */
+static const char *unsafe_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return "cannot be examined";
+    if (st.st_uid != geteuid())
+        return "belongs to another user";
+    if (st.st_mode & S_IWOTH)
+        return "is writable by every user";
+    return NULL;
+}
+
+/* Creates the cache's kernel directory and checks that it and the cache
+ * root are safe to load code from. */
+static mf_status prepare_dir(const char *root, const char *dir, mf_error *err)
+{
+    if (!mkdirs(dir))
+        return mf_error_set(err, MF_ERR_IO, "cannot create the kernel cache %s: %s", dir,
+                            strerror(errno));
+    const char *bad = root, *why = unsafe_dir(root);
+    if (!why)
+        why = unsafe_dir(bad = dir);
+    if (why)
+        return mf_error_set(err, MF_ERR_IO,
+                            "the kernel cache %s %s, so its kernels could be replaced by "
+                            "another user's code: set XDG_CACHE_HOME (or the context's cache "
+                            "directory) to a directory of your own",
+                            bad, why);
+    return MF_OK;
+}
+
 /* A new empty file named <prefix>XXXXXX (mkstemp); its name in out. */
 static bool temp_file(const char *prefix, char *out, size_t n)
 {
@@ -521,10 +558,11 @@ mf_status mf_kernel_lib_open(const mf_context *ctx, const mf_cc *cc, const char 
         return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
     snprintf(out->path, plen, "%s/%s.so", dir, out->key);
 
-    mf_status rc = MF_OK;
+    mf_status rc = prepare_dir(root, dir, err);
     struct stat st;
-    if (stat(out->path, &st) == 0) {
-        const char *why = check_object(out->path, out->key);
+    if (rc == MF_OK && stat(out->path, &st) == 0) {
+        const char *why = st.st_uid != geteuid() ? "belongs to another user"
+                                                 : check_object(out->path, out->key);
         if (!why) {
             rc = load(out, err);
             if (rc == MF_OK) {
@@ -536,11 +574,9 @@ mf_status mf_kernel_lib_open(const mf_context *ctx, const mf_cc *cc, const char 
         mf_log(ctx, MF_LOG_WARNING, "native kernel %s %s: rebuilding it", out->path, why);
         unlink(out->path);
         out->rebuilt = true;
+        rc = MF_OK;
     }
-    if (!mkdirs(dir)) {
-        rc = mf_error_set(err, MF_ERR_IO, "cannot create the kernel cache %s: %s", dir,
-                          strerror(errno));
-    } else {
+    if (rc == MF_OK) {
         rc = compile(ctx, cc, source, dir, out->path, out->key, err);
         out->compiled = rc == MF_OK;
     }

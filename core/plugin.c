@@ -47,10 +47,7 @@ static mf_status add_refusal(mf_registry *reg, mf_error *err, const char *fmt, .
         *err = e;
     if (grow((void **)&reg->refusals, &reg->cap_refusals, reg->n_refusals, sizeof(char *))) {
         /* Stored without the "error: " head: a list of notes, not errors. */
-        const char *text = e.message;
-        if (strncmp(text, "error: ", 7) == 0)
-            text += 7;
-        char *copy = strdup(text);
+        char *copy = strdup(mf_error_body(e.message));
         if (copy)
             reg->refusals[reg->n_refusals++] = copy;
     }
@@ -114,8 +111,7 @@ static mf_status check_options(mf_registry *reg, const char *file, mf_plugin_inf
         mf_error e;
         if (mf_option_spec_check(&info->specs[i], &e) != MF_OK)
             return add_refusal(reg, err, "%s: plugin '%s': %s", file, info->desc.name,
-                               strncmp(e.message, "error: ", 7) == 0 ? e.message + 7
-                                                                     : e.message);
+                               mf_error_body(e.message));
         for (uint32_t k = 0; k < i; k++)
             if (strcmp(info->specs[k].name, info->specs[i].name) == 0)
                 return add_refusal(reg, err, "%s: plugin '%s' declares option '%s' twice", file,

@@ -100,9 +100,7 @@ static void host_log(const mf_host_ctx *hc, int level, const char *fmt, ...)
         level = MF_LOG_DEBUG;
     char owner[160];
     mf_plugin_owner(hc->info, owner, sizeof owner);
-    /* Metric callbacks may log from several threads; the user's callback
-     * need not be thread-safe. */
-#pragma omp critical(mf_plugin_log)
+    /* Metric callbacks may log from several threads: mf_log serialises. */
     mf_log(hc->ctx, (mf_log_level)level, "%s: %s", owner, line);
 }
 

@@ -17,6 +17,7 @@
  * simulated in one batch (one engine run, all threads), or with
  * MF_REFINE_EXACT_GRADIENT the sensitivity equations (refine_sens.c). */
 #include "fitter.h"
+#include "integrate_gsl.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -485,7 +486,7 @@ mf_status mf_fitter_refine(mf_fitter *f, const double *start, int max_iter, unsi
         start = mf_fitter_history_point(f, f->best);
     if ((rc = check_start(f, start, err)) != MF_OK)
         return rc;
-    gsl_set_error_handler_off();
+    mf_gsl_prepare(); /* GSL must return its errors, not abort */
     refine_ctx c;
     mf_engine *fit_engine = f->engine, *eng = NULL;
     rc = ctx_init(&c, f, iteration, err) == MF_OK

@@ -1,5 +1,6 @@
 /* `require "modelfit"`: the module table, the context it is bound to, and
  * the error conversion every binding uses. */
+#include "lua_fitter.h"
 #include "lua_host.h"
 
 #include <stdio.h>
@@ -26,6 +27,24 @@ static int get_backend(lua_State *L)
     return 1;
 }
 
+/* Hides the host's metatables from scripts: getmetatable(x) returns the
+ * type's name instead, so a script cannot call __gc by hand and free an
+ * object that a fitter still uses (a crash, not a Lua error). The debug
+ * library stays as unsafe as it always is. */
+static void seal_metatables(lua_State *L)
+{
+    static const char *const names[] = {MF_LUA_QUANTITY,  MF_LUA_ARRAY,  MF_LUA_ROW,
+                                        MF_LUA_OPTIMIZER, MF_LUA_METRIC, MF_LUA_PROGRESS,
+                                        MF_LUA_FITTER};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (luaL_getmetatable(L, names[i]) == LUA_TTABLE) {
+            lua_pushstring(L, names[i]);
+            lua_setfield(L, -2, "__metatable");
+        }
+        lua_pop(L, 1);
+    }
+}
+
 static int open_module(lua_State *L)
 {
     lua_newtable(L);
@@ -39,6 +58,7 @@ static int open_module(lua_State *L)
     mf_lua_open_progress(L);
     mf_lua_open_fitter(L);
     /* Later bindings add their opener here. */
+    seal_metatables(L);
     lua_pushcfunction(L, set_backend);
     lua_setfield(L, -2, "set_backend");
     lua_pushcfunction(L, get_backend);

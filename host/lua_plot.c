@@ -84,9 +84,9 @@ static const char *string_field(lua_State *L, int t, const char *key)
  * error_name = "MSE", error_power = 2} */
 static int l_plot_traces(lua_State *L)
 {
-    static const char *const valid[] = {"file",       "dt",          "t",     "targets",
-                                        "fitted",     "errors",      "title", "variable",
-                                        "error_name", "error_power", NULL};
+    static const char *const valid[] = {"file",        "dt",    "targets",  "fitted",
+                                        "errors",      "title", "variable", "error_name",
+                                        "error_power", NULL};
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     mf_lua_check_fields(L, 1, "mf.plot_traces", valid);
@@ -105,12 +105,7 @@ static int l_plot_traces(lua_State *L)
         p.targets = targets ? mf_array_cdata(targets->a) : NULL;
         p.fitted = fitted ? mf_array_cdata(fitted->a) : NULL;
         static const mf_quantity second = {1.0, {0, 0, 1, 0, 0, 0, 0}};
-        int type = mf_lua_field(L, 1, "dt");
-        if (type == LUA_TNIL) {
-            lua_pop(L, 1);
-            type = mf_lua_field(L, 1, "t");
-        }
-        if (type == LUA_TNIL)
+        if (mf_lua_field(L, 1, "dt") == LUA_TNIL)
             return luaL_error(L, "mf.plot_traces: dt (the time step) is required with traces");
         p.dt = mf_lua_check_si(L, -1, "mf.plot_traces: dt", second);
     }

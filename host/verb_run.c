@@ -64,16 +64,30 @@ static int protected_main(lua_State *L)
     return 0;
 }
 
-/* The error object as one line of text. */
+/* Runs under lua_pcall: the error object's __tostring, which may itself
+ * raise (an error there must not become a Lua panic). */
+static int call_tostring(lua_State *L)
+{
+    if (!luaL_callmeta(L, 1, "__tostring"))
+        lua_pushnil(L);
+    return 1;
+}
+
+/* The error object (the stack top) as one line of text. */
 static const char *error_text(lua_State *L, char *buf, size_t n)
 {
+    int obj = lua_gettop(L);
     const char *msg = NULL;
-    if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
-        msg = lua_tostring(L, -1);
-    else if (luaL_callmeta(L, -1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
-        msg = lua_tostring(L, -1);
+    if (lua_type(L, obj) == LUA_TSTRING || lua_type(L, obj) == LUA_TNUMBER) {
+        msg = lua_tostring(L, obj);
+    } else {
+        lua_pushcfunction(L, call_tostring);
+        lua_pushvalue(L, obj);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+    }
     if (!msg) {
-        snprintf(buf, n, "(error object is a %s value)", luaL_typename(L, -1));
+        snprintf(buf, n, "(error object is a %s value)", luaL_typename(L, obj));
         return buf;
     }
     size_t j = 0;

@@ -52,9 +52,10 @@ for th in 1 $all; do
     [ "$th" = 1 ] || [ "$all" -gt 1 ] || continue
     brian=$(awk -v th="$th" '$1 == "brian2" && $2 == "threads" && $3 == th":" {
         v = $6; if (best == "" || v < best) best = v } END { print best }' "$work/brian.out")
-    for which in "native" "native+vector exp" "interpreter" "hand kernel"; do
+    for which in "native" "interpreter" "hand kernel" "hand+mf_exp"; do
         label="modelfit $which"
         [ "$which" != "hand kernel" ] || label="hand-written C kernel"
+        [ "$which" != "hand+mf_exp" ] || label="hand-written, mf_exp"
         mf=$(awk -v th="$th" -v w="$which" 'index($0, "threads " th ": " w " ") == 1 {
             s = substr($0, length("threads " th ": " w) + 1); split(s, f, " "); print f[1] }' \
             "$work/mf.out")

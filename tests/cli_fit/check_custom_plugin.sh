@@ -16,7 +16,7 @@ cat "$work/out"
 grep -q "^optimizer hillclimb" "$work/out" && grep -q "^metric    mae" "$work/out" ||
     { echo "FAIL: the template plugins were not used"; exit 1; }
 awk '
-    /^(gl|C) +truth/ { n++; p = $NF; gsub(/[(%)+-]/, "", p)
+    /^(gl|C) +truth/ { n++; p = $NF; gsub(/[(%)+-]/, "", p); p += 0
                        if (p > 5) { print "FAIL: " $0; bad = 1 } }
     END { if (n != 2) { print "FAIL: expected 2 parameter lines"; bad = 1 }
           if (!bad) print "ok: gl and C within 5% with hillclimb + mae"; exit bad }

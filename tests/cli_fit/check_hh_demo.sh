@@ -31,7 +31,7 @@ awk -v a="$first" -v b="$final" -v f="$floor" 'BEGIN {
 # The parameter rows end in "+x.xx%  (+- ...)".
 awk '
     /\(\+- / { n++; for (i = 1; i <= NF; i++) if ($i ~ /%$/) p = $i
-               q = p; sub(/%/, "", q); if (q < 0) q = -q
+               q = p; sub(/%/, "", q); q += 0; if (q < 0) q = -q
                if (q > 5) { print "FAIL: " $1 " is off by " p; bad = 1 } }
     END { if (n != 4) { print "FAIL: expected 4 parameter rows, found " n; bad = 1 }
           if (!bad) print "ok: 4 parameters within 5% of the truth"; exit bad }

@@ -12,7 +12,7 @@ status=$?
 cat "$work/out"
 [ $status -eq 0 ] || { cat "$work/err"; echo "FAIL: exit status $status"; exit 1; }
 awk '
-    /^(R|tau) / { n++; p = $NF; sub(/%/, "", p); if (p < 0) p = -p
+    /^(R|tau) / { n++; p = $NF; sub(/%/, "", p); p += 0; if (p < 0) p = -p
                   if (p > 5) { print "FAIL: " $1 " off by " $NF; bad = 1 } }
     /^gamma error/ { g = $3; if (!(g >= 0 && g < 0.1)) { print "FAIL: gamma error " g; bad = 1 } }
     /^trace [0-9]+:/ { t++; if ($3 != $6) { print "FAIL: " $0; bad = 1 } }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data_text.h"
 #include "modelfit/modelfit.h"
 
 /* A non-NULL value a reader must overwrite with NULL on failure. */
@@ -311,6 +312,54 @@ static void test_csv_write_roundtrip(void **state)
     assert_non_null(strstr(err.message, strerror(ENOENT)));
     assert_int_equal(mf_write_csv(bad, NULL, NULL, &err), MF_ERR_INVALID);
     mf_array_free(a);
+}
+
+/* The one atomic writer (data_text.h) behind the CSV, the JSON history and
+ * checkpoints: whole new contents or the old ones, the right permissions,
+ * and a failure that says why. */
+static void test_atomic_write(void **state)
+{
+    (void)state;
+    mf_error err;
+    char path[4200];
+    snprintf(path, sizeof path, "%s", test_path("atomic.txt"));
+    mode_t old_mask = umask(022);
+    assert_int_equal(mf_text_write_file(path, "public\n", 7, NULL, false, &err), MF_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(mf_text_write_file(path, "private\n", 8, "the secret", true, &err), MF_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    umask(old_mask);
+    char *text;
+    size_t len;
+    assert_int_equal(mf_text_read_file(path, &text, &len, &err), MF_OK);
+    assert_string_equal(text, "private\n");
+    free(text);
+
+    /* An abandoned write (a failed fprintf) keeps the old contents and
+     * leaves no temporary file. */
+    mf_atomic_file a;
+    assert_int_equal(mf_atomic_open(&a, path, false, NULL, &err), MF_OK);
+    fputs("half", a.f);
+    errno = ENOSPC;
+    assert_int_equal(mf_atomic_commit(&a, false, &err), MF_ERR_IO);
+    assert_non_null(strstr(err.message, strerror(ENOSPC)));
+    assert_int_equal(mf_text_read_file(path, &text, &len, &err), MF_OK);
+    assert_string_equal(text, "private\n");
+    free(text);
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_int_equal(access(tmp, F_OK), -1);
+
+    /* A rename over a directory fails: the message names what, the path
+     * and the system's reason. */
+    const char *dir = test_path("atomic_dir");
+    mkdir(dir, 0755);
+    assert_int_equal(mf_text_write_file(dir, "x", 1, "the checkpoint", true, &err), MF_ERR_IO);
+    assert_non_null(strstr(err.message, "cannot write the checkpoint '"));
+    assert_non_null(strstr(err.message, strerror(EISDIR)));
 }
 
 /* ---- NPY ----------------------------------------------------------------- */
@@ -670,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_megabyte_line),
         cmocka_unit_test(test_csv_write_roundtrip),
+        cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_npy_f8_c_order),
         cmocka_unit_test(test_npy_f4_and_shapes),
         cmocka_unit_test(test_npy_fortran_order),

@@ -48,6 +48,19 @@ static void test_error_long_message_truncates(void **state)
     assert_int_equal(strncmp(err.message, "while checking: model:1:1", 25), 0);
 }
 
+/* The body of a message quoted inside another: the "error: " head goes,
+ * a place stays. */
+static void test_error_body(void **state)
+{
+    (void)state;
+    mf_error err;
+    mf_error_set(&err, MF_ERR_IO, "cannot open %s", "x.csv");
+    assert_string_equal(mf_error_body(err.message), "cannot open x.csv");
+    mf_error_at(&err, MF_ERR_UNITS, "hh.eqs", 3, 9, "bad unit");
+    assert_string_equal(mf_error_body(err.message), "hh.eqs:3:9: error: bad unit");
+    assert_string_equal(mf_error_body("plain note"), "plain note");
+}
+
 static void test_status_strings(void **state)
 {
     (void)state;
@@ -63,6 +76,7 @@ int main(void)
         cmocka_unit_test(test_error_without_place),
         cmocka_unit_test(test_error_null_is_allowed),
         cmocka_unit_test(test_error_long_message_truncates),
+        cmocka_unit_test(test_error_body),
         cmocka_unit_test(test_status_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

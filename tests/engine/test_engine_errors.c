@@ -178,13 +178,11 @@ static void test_nan_in_input(void **state)
     assert_non_null(strstr(err.message, "infinite"));
 }
 
-/* An adaptive method that cannot keep its tolerance (a solution blowing up
- * at t = 1 ms) fails with the neuron and the time, instead of hanging. */
-static void test_gsl_failure_is_reported(void **state)
+/* equations with x(0) = 1, integrated by gsl_rkf45. */
+static mf_model *adaptive_model(const char *equations)
 {
-    (void)state;
     const char *names[1] = {"x"}, *vals[1] = {"1"};
-    mf_model_spec s = {.equations = "dx/dt = x**2/ms : 1",
+    mf_model_spec s = {.equations = equations,
                        .method = "gsl_rkf45",
                        .init_names = names,
                        .init_exprs = vals,
@@ -192,6 +190,16 @@ static void test_gsl_failure_is_reported(void **state)
     mf_error err;
     mf_model *m = tu_compile(&s, &err);
     assert_non_null(m);
+    return m;
+}
+
+/* An adaptive method that cannot keep its tolerance (a solution blowing up
+ * at t = 1 ms) fails with the neuron and the time, instead of hanging. */
+static void test_gsl_failure_is_reported(void **state)
+{
+    (void)state;
+    mf_error err;
+    mf_model *m = adaptive_model("dx/dt = x**2/ms : 1");
     mf_engine *e = NULL;
     assert_int_equal(mf_engine_new(m, 1e-4, NULL, &e, &err), MF_OK);
     mf_run run = {.n_lanes = 1, .n_traces = 1, .n_steps = 20};
@@ -200,6 +208,38 @@ static void test_gsl_failure_is_reported(void **state)
     assert_int_equal(rc, MF_ERR_NUMERIC);
     assert_non_null(strstr(err.message, "neuron 0"));
     mf_engine_free(e);
+    mf_model_free(m);
+}
+
+/* Several blocks fail (the lanes with a = 1 blow up); whatever the thread
+ * count, the error is the first failing block's (engine.h: results never
+ * depend on the threads), here neuron 13's. */
+static void test_first_failing_block_wins(void **state)
+{
+    (void)state;
+    mf_error err;
+    mf_model *m = adaptive_model("dx/dt = a*x**2/ms : 1\na : 1 (constant)");
+    int v_a = mf_model_find_var(m, "a");
+    assert_true(v_a >= 0);
+    enum { LANES = 40 };
+    double a[LANES] = {0};
+    a[13] = a[22] = a[37] = 1;
+    const double **values = calloc((size_t)m->n_var, sizeof *values);
+    assert_non_null(values);
+    values[v_a] = a;
+    for (int threads = 1; threads <= 4; threads *= 2) {
+        mf_engine_options opt = {.block_size = 4, .n_threads = threads};
+        mf_engine *e = NULL;
+        assert_int_equal(mf_engine_new(m, 1e-4, &opt, &e, &err), MF_OK);
+        mf_run run = {.n_lanes = LANES, .n_traces = 1, .n_steps = 20, .values = values};
+        memset(&err, 0, sizeof err);
+        assert_int_equal(mf_engine_run(e, &run, &err), MF_ERR_NUMERIC);
+        assert_int_equal(err.status, MF_ERR_NUMERIC);
+        if (!strstr(err.message, "neuron 13 "))
+            fail_msg("%d threads: '%s' does not name neuron 13", threads, err.message);
+        mf_engine_free(e);
+    }
+    free(values);
     mf_model_free(m);
 }
 
@@ -215,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_bad_dt_and_runs),
         cmocka_unit_test(test_nan_in_input),
         cmocka_unit_test(test_gsl_failure_is_reported),
+        cmocka_unit_test(test_first_failing_block_wins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

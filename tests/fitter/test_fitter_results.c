@@ -266,6 +266,11 @@ static void nan_never_wins(void **state)
     for (long i = 0; i < mf_fitter_history_size(f); i++)
         if (isfinite(mf_fitter_history_error(f, i)))
             assert_true(e <= mf_fitter_history_error(f, i));
+    /* No fitter: an error, not a crash. */
+    mf_error e2;
+    assert_int_equal(mf_fitter_best(NULL, &best, &e, &e2), MF_ERR_INVALID);
+    assert_int_equal(mf_fitter_write_csv(NULL, "x.csv", &e2), MF_ERR_INVALID);
+    assert_int_equal(mf_fitter_write_json(NULL, "x.json", &e2), MF_ERR_INVALID);
     mf_fitter_free(f);
     mf_optimizer_free(o);
     mf_context_free(ctx);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "native/native_util.h"
 
 #include <sys/wait.h>
@@ -318,6 +320,39 @@ static void test_compiler_fails(void **state)
     expect_fallback("cc -include /nonexistent/missing.h", "failed (exit 1)");
 }
 
+/* A cache every user may write to (as one under /tmp) could hand this
+ * process another user's code: nothing is loaded or built there, the
+ * interpreter runs and the log says why and what to do. */
+static void test_unsafe_cache(void **state)
+{
+    (void)state;
+    if (!nu_have_cc())
+        skip();
+    nu_env *env = nu_env_new();
+    assert_non_null(env);
+    assert_int_equal(chmod(env->dir, 0777), 0);
+    mf_model *m = lif();
+    nu_result a = run_lif(m, mf_backend_interp(), env);
+    nu_result b = run_lif(m, mf_backend_native(), env);
+    assert_true(nu_max_rel(&a, &b) == 0);
+    assert_int_equal(nu_log_count(env, "native kernels off"), 1);
+    assert_int_equal(nu_log_count(env, "is writable by every user"), 1);
+    assert_int_equal(nu_log_count(env, "XDG_CACHE_HOME"), 1);
+    assert_int_equal(nu_kernel_files(env, ".so", NULL, 0), 0);
+    /* Made private again, the cache is used. */
+    assert_int_equal(chmod(env->dir, 0700), 0);
+    nu_log_clear(env);
+    nu_result c = run_lif(m, mf_backend_native(), env);
+    assert_true(nu_max_rel(&a, &c) == 0);
+    assert_int_equal(nu_log_count(env, "native kernels off"), 0);
+    assert_int_equal(nu_kernel_files(env, ".so", NULL, 0), 1);
+    nu_result_free(&a);
+    nu_result_free(&b);
+    nu_result_free(&c);
+    mf_model_free(m);
+    nu_env_free(env);
+}
+
 static void test_backend_choice(void **state)
 {
     (void)state;
@@ -387,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_unloadable),
         cmocka_unit_test(test_no_compiler),
         cmocka_unit_test(test_compiler_fails),
+        cmocka_unit_test(test_unsafe_cache),
         cmocka_unit_test(test_backend_choice),
         cmocka_unit_test(test_context_backend),
     };

@@ -19,6 +19,10 @@ pc=$(find "$tmp/prefix" -name modelfit.pc | head -n 1)
 [ -n "$pc" ] || fail "modelfit.pc is not installed"
 [ -f "$tmp/prefix/include/modelfit/plugin.h" ] || fail "plugin.h is not installed"
 [ -d "$(dirname "$(dirname "$pc")")/modelfit/plugins" ] || fail "no plugin directory"
+# The installed CLI finds libmodelfit through its RUNPATH, not the environment.
+env -u LD_LIBRARY_PATH "$tmp/prefix/bin/modelfit" --version >"$tmp/version.log" 2>&1 &&
+    grep -q '^modelfit [0-9]' "$tmp/version.log" ||
+    { cat "$tmp/version.log"; fail "the installed modelfit does not start without LD_LIBRARY_PATH"; }
 
 # 1. pkg-config and the template's Makefile, from a directory of our own.
 mkdir "$tmp/pc"

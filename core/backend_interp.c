@@ -173,7 +173,7 @@ static mf_status interp_prepare(const mf_model *m, double dt, const mf_engine_op
     *out = NULL;
     interp_prog *p = calloc(1, sizeof *p);
     if (!p)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the interpreter's program", sizeof *p);
     p->m = m;
     p->dt = dt;
     p->opt = *opt;
@@ -186,7 +186,8 @@ static mf_status interp_prepare(const mf_model *m, double dt, const mf_engine_op
     bool *inv = calloc((size_t)n_fixed + 1, sizeof *inv);
     if (!inv) {
         interp_release(p);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the interpreter's table of invariants",
+                              ((size_t)n_fixed + 1) * sizeof *inv);
     }
     for (int v = 0; v < m->n_var; v++)
         inv[v] = m->var[v].kind == MF_VAR_PARAM;
@@ -194,7 +195,7 @@ static mf_status interp_prepare(const mf_model *m, double dt, const mf_engine_op
     free(inv);
     if (!b) {
         interp_release(p);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a bytecode builder", ((size_t)n_fixed + 1) * sizeof(bool));
     }
     mf_status rc = build_all(p, b, err);
     if (rc == MF_OK)

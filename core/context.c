@@ -81,7 +81,7 @@ mf_status mf_context_set_cache_dir(mf_context *ctx, const char *dir, mf_error *e
         return mf_error_set(err, MF_ERR_INVALID, "mf_context_set_cache_dir: ctx is NULL");
     char *copy = dir ? strdup(dir) : default_cache_dir();
     if (!copy)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the cache directory's name", dir ? strlen(dir) + 1 : 4096);
     free(ctx->cache_dir);
     ctx->cache_dir = copy;
     return MF_OK;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 mf_status mf_text_read_file(const char *path, char **text, size_t *len, mf_error *err)
@@ -145,6 +146,35 @@ mf_status mf_atomic_commit(mf_atomic_file *a, bool ok, mf_error *err)
         return write_error(a->path, a->what, e, err);
     sync_dir(a->path);
     return MF_OK;
+}
+
+mf_status mf_atomic_probe(const char *path, const char *what, mf_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return mf_error_set(err, MF_ERR_IO, "cannot write %s%s'%s': it is a directory",
+                            what ? what : "", what ? " " : "", path);
+    size_t n = strlen(path) + sizeof ".XXXXXX";
+    char *tmp = malloc(n);
+    if (!tmp)
+        return mf_error_nomem(err, "a file name", n);
+    int fd = open_temp(path, true, tmp, n);
+    int e = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
+    if (fd >= 0)
+        return MF_OK;
+    char *dir = dir_of(path);
+    mf_status rc =
+        mf_error_set(err, MF_ERR_IO,
+                     "cannot write %s%s'%s': %s (its directory '%s' must exist and "
+                     "be writable)",
+                     what ? what : "", what ? " " : "", path, strerror(e), dir ? dir : ".");
+    free(dir);
+    return rc;
 }
 
 mf_status mf_text_write_file(const char *path, const void *bytes, size_t n, const char *what,

@@ -34,6 +34,13 @@ mf_status mf_atomic_open(mf_atomic_file *a, const char *path, bool private_file,
                          const char *what, mf_error *err);
 mf_status mf_atomic_commit(mf_atomic_file *a, bool ok, mf_error *err);
 
+/* Checks, leaving nothing behind, that an atomic write of path can get as
+ * far as the file system goes: path is not a directory, and a temporary
+ * file can be made in its directory (which exists and is writable).
+ * MF_ERR_IO "cannot write <what> 'path': <reason>" naming the directory
+ * otherwise. For settings checked long before their first write. */
+mf_status mf_atomic_probe(const char *path, const char *what, mf_error *err);
+
 /* n bytes to path, atomically (as above). */
 mf_status mf_text_write_file(const char *path, const void *bytes, size_t n, const char *what,
                              bool private_file, mf_error *err);

@@ -3,7 +3,7 @@
  * Process 0 drives; the others answer. Every exchange starts with a
  * header that process 0 broadcasts; what follows depends on its command:
  *
- *   BEGIN  each process sets its fit up and gathers {status, hashes} to 0
+ *   BEGIN  each process sets its fit up and gathers {status, fingerprint} to 0
  *   BATCH  the round's points are scattered by the deal; each process
  *          evaluates its share; {status, seconds, errors} are gathered
  *   WHY    after a failure: every process's last message is gathered
@@ -17,6 +17,7 @@
  * few bytes: the points out, n_points x (1 + 2 n_outputs) doubles back. */
 #include "context.h"
 #include "fitter_dist.h"
+#include "fitter_guard.h"
 #include "group.h"
 #include "modelfit/modelfit.h"
 
@@ -34,12 +35,13 @@ typedef struct dist_header {
     uint64_t bytes;                    /* END: the payload that follows */
 } dist_header;
 
-/* BEGIN's answer: the setup's status and the hashes of the model, the data
- * and the settings. */
-enum { H_MODEL, H_DATA, H_SETTINGS, N_HASHES };
+/* BEGIN's answer: the setup's status, the library's version and the
+ * fingerprint of the fit's settings, part by part (the checkpoints' own,
+ * mf_fit_fingerprint), so a mismatch names the part that differs. */
 typedef struct dist_hello {
     int32_t status, pad;
-    uint64_t hash[N_HASHES];
+    char version[64];
+    fit_print print;
 } dist_hello;
 
 /* BATCH's answer starts with this, then the share's errors, norm, raw. */
@@ -64,11 +66,6 @@ typedef struct dist_end {
     char message[MF_ERROR_MESSAGE_MAX];
     char stop_reason[MF_ERROR_MESSAGE_MAX];
 } dist_end;
-
-static mf_status nomem(mf_error *err)
-{
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
 
 /* Process 0's error as it was, word for word. */
 static mf_status copy_error(mf_error *err, mf_status status, const char *message)
@@ -126,103 +123,43 @@ void mf_fit_dist_deal(int n, int size, int *order, int *count, int *at)
 
 /* --- what must agree between processes -------------------------------------------- */
 
-/* FNV-1a, 64 bits. */
-static void hash_bytes(uint64_t *h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) {
-        *h ^= b[i];
-        *h *= 0x100000001b3ULL;
-    }
-}
-
-static void hash_str(uint64_t *h, const char *s)
-{
-    uint64_t len = s ? strlen(s) + 1 : 0;
-    hash_bytes(h, &len, sizeof len);
-    if (s)
-        hash_bytes(h, s, len);
-}
-
-static void hash_series(uint64_t *h, const fit_series *s, int n)
-{
-    for (int i = 0; i < n; i++) {
-        hash_str(h, s[i].name);
-        hash_bytes(h, &s[i].dim, sizeof s[i].dim);
-        hash_bytes(h, &s[i].n_traces, sizeof s[i].n_traces);
-        hash_bytes(h, &s[i].n_steps, sizeof s[i].n_steps);
-        hash_bytes(h, s[i].v, sizeof(double) * (size_t)s[i].n_traces * (size_t)s[i].n_steps);
-    }
-}
-
-static void hash_model(const mf_fitter *f, uint64_t *h)
-{
-    const mf_fitter_spec *s = f->spec;
-    hash_bytes(h, &s->kind, sizeof s->kind);
-    hash_str(h, s->model);
-    hash_str(h, s->method);
-    hash_str(h, s->threshold);
-    hash_str(h, s->reset);
-    hash_str(h, s->refractory);
-    hash_str(h, s->penalty);
-    for (int i = 0; i < s->n_consts; i++) {
-        hash_str(h, s->consts[i].name);
-        hash_bytes(h, &s->consts[i].q, sizeof s->consts[i].q);
-    }
-    for (int i = 0; i < s->n_inits; i++) {
-        hash_str(h, s->inits[i].name);
-        hash_str(h, s->inits[i].value);
-    }
-}
-
-static void hash_data(const mf_fitter *f, uint64_t *h)
-{
-    const mf_fitter_spec *s = f->spec;
-    hash_bytes(h, &s->dt, sizeof s->dt);
-    hash_series(h, s->inputs, s->n_inputs);
-    hash_series(h, s->outputs, s->n_outputs);
-    for (int i = 0; s->has_spikes && i < s->n_trains; i++) {
-        hash_bytes(h, &s->train_len[i], sizeof s->train_len[i]);
-        hash_bytes(h, s->trains[i], sizeof(double) * s->train_len[i]);
-    }
-}
-
-/* The settings of the fit just set up: what the workers simulate with. */
-static void hash_settings(const mf_fitter *f, uint64_t *h)
-{
-    hash_str(h, mf_version());
-    hash_bytes(h, &f->n_samples, sizeof f->n_samples);
-    hash_bytes(h, &f->n_params, sizeof f->n_params);
-    hash_bytes(h, f->lo, sizeof(double) * (size_t)f->n_params);
-    hash_bytes(h, f->hi, sizeof(double) * (size_t)f->n_params);
-    for (int i = 0; i < f->n_metrics; i++) {
-        const fit_metric *m = &f->metrics[i];
-        hash_str(h, mf_metric_name(m->metric));
-        hash_bytes(h, &m->power, sizeof m->power);
-        hash_bytes(h, &m->raw_scale, sizeof m->raw_scale);
-        if (m->coef)
-            hash_bytes(h, m->coef, sizeof(double) * (size_t)f->n_steps);
-    }
-}
-
 static void hello_of(const mf_fitter *f, mf_status setup, dist_hello *out)
 {
     memset(out, 0, sizeof *out);
     out->status = (int32_t)setup;
     if (setup != MF_OK)
         return;
-    for (int k = 0; k < N_HASHES; k++)
-        out->hash[k] = 0xcbf29ce484222325ULL;
-    hash_model(f, &out->hash[H_MODEL]);
-    hash_data(f, &out->hash[H_DATA]);
-    hash_settings(f, &out->hash[H_SETTINGS]);
+    snprintf(out->version, sizeof out->version, "%s", mf_version());
+    mf_fit_fingerprint(f, f->opt, f->metrics, f->n_metrics, f->lo, f->hi, &out->print);
 }
 
-static const char *const differs[N_HASHES] = {
-    ("a different model (its equations, method, threshold, reset, refractory, penalty, "
-     "constants or initial values differ)"),
-    "different data (its inputs, target outputs or spikes, or dt differ)",
-    "different settings (n_samples, bounds, metrics or the modelfit version differ)"};
+/* The parts of the settings that differ between two processes. The
+ * optimizer is left out: only process 0's is used (another process's
+ * seed, say, changes nothing). */
+static unsigned hello_differs(const dist_hello *a, const dist_hello *b)
+{
+    unsigned mask = 0;
+    for (int i = 0; i < FIT_N_PARTS; i++)
+        if (i != FIT_PART_OPTIMIZER && memcmp(a->print.part[i], b->print.part[i], 32) != 0)
+            mask |= 1u << i;
+    return mask;
+}
+
+static mf_status mismatch(const mf_group *g, int r, const dist_hello *mine,
+                          const dist_hello *theirs, mf_error *err)
+{
+    if (strcmp(mine->version, theirs->version) != 0)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "process %d of %d runs modelfit %.60s, process 0 modelfit %.60s: "
+                            "every process must run the same build",
+                            r, g->size, theirs->version, mine->version);
+    char list[1024];
+    int n = mf_fit_parts_text(hello_differs(mine, theirs), list, sizeof list);
+    return mf_error_set(err, MF_ERR_INVALID,
+                        "process %d of %d fits with other settings than process 0: %s %s; "
+                        "every process must run the same script on the same files",
+                        r, g->size, list, n == 1 ? "differs" : "differ");
+}
 
 /* --- the fit on process 0 ------------------------------------------------------- */
 
@@ -261,7 +198,8 @@ static mf_status why(mf_group *g, const char *mine, const bool *failed, mf_error
     char own[MF_ERROR_MESSAGE_MAX] = {0};
     snprintf(own, sizeof own, "%s", mine ? mine : "");
     if (!all)
-        return nomem(err);
+        return mf_error_nomem(err, "every process's message",
+                              (size_t)g->size * MF_ERROR_MESSAGE_MAX);
     mf_status rc = send_cmd(g, CMD_WHY, err);
     if (rc == MF_OK)
         rc = mf_group_gather_fixed(g, own, all, MF_ERROR_MESSAGE_MAX, err);
@@ -284,7 +222,7 @@ static mf_status why(mf_group *g, const char *mine, const bool *failed, mf_error
     return rc;
 }
 
-/* BEGIN: the workers set up their fit; hashes are compared. */
+/* BEGIN: the workers set up their fit; fingerprints are compared. */
 static mf_status owner_begin(mf_fitter *f, struct fit_dist *d, mf_error *err)
 {
     mf_group *g = d->g;
@@ -292,30 +230,28 @@ static mf_status owner_begin(mf_fitter *f, struct fit_dist *d, mf_error *err)
     d->first_row = f->hist.n;
     dist_hello mine, *all = malloc(sizeof *all * (size_t)g->size);
     bool *failed = calloc((size_t)g->size, sizeof *failed);
-    mf_status rc = all && failed ? MF_OK : nomem(err);
+    mf_status rc = all && failed
+                       ? MF_OK
+                       : mf_error_nomem(err, "every process's fingerprint",
+                                        (size_t)g->size * (sizeof *all + sizeof *failed));
     hello_of(f, MF_OK, &mine);
     if (rc == MF_OK)
         rc = send_cmd(g, CMD_BEGIN, err);
     if (rc == MF_OK)
         rc = mf_group_gather_fixed(g, &mine, all, sizeof mine, err);
-    int mismatch = -1, kind = 0;
+    int other = -1;
     bool any = false;
     for (int r = 1; rc == MF_OK && r < g->size; r++) {
         failed[r] = all[r].status != MF_OK;
         any |= failed[r];
-        for (int k = 0; !failed[r] && mismatch < 0 && k < N_HASHES; k++)
-            if (all[r].hash[k] != mine.hash[k]) {
-                mismatch = r;
-                kind = k;
-            }
+        if (!failed[r] && other < 0 &&
+            (strcmp(all[r].version, mine.version) != 0 || hello_differs(&mine, &all[r])))
+            other = r;
     }
     if (rc == MF_OK && any)
         rc = why(g, NULL, failed, err);
-    else if (rc == MF_OK && mismatch > 0)
-        rc = mf_error_set(err, MF_ERR_INVALID,
-                          "process %d of %d fits %s than process 0: every process must run "
-                          "the same script on the same files",
-                          mismatch, g->size, differs[kind]);
+    else if (rc == MF_OK && other > 0)
+        rc = mismatch(g, other, &mine, &all[other], err);
     free(all);
     free(failed);
     return rc;
@@ -361,7 +297,10 @@ static mf_status batch_alloc(const mf_group *g, int n, int n_params, int n_out, 
     b->back = malloc(b->reply_max * p);
     b->own = malloc(b->reply_max);
     if (!b->order || !b->count || !b->bytes || !b->send || !b->share || !b->back || !b->own)
-        return nomem(err);
+        return mf_error_nomem(err, "a round's buffers for the processes",
+                              (size_t)n *
+                                      (2 * (size_t)n_params * sizeof(double) + sizeof(int)) +
+                                  b->reply_max * (p + 1));
     b->at = b->count + p;
     b->byte_at = b->bytes + p;
     return MF_OK;
@@ -414,7 +353,8 @@ static mf_status check_replies(mf_group *g, const batch_bufs *b, const char *own
 {
     bool *failed = calloc((size_t)g->size, sizeof *failed);
     if (!failed)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of failed processes",
+                              (size_t)g->size * sizeof *failed);
     bool any = false;
     double slowest = 0, own = 0;
     for (int r = 0; r < g->size; r++) {
@@ -507,7 +447,7 @@ static mf_status owner_end(mf_fitter *f, const struct fit_dist *d, mf_status sta
         sizeof(dist_end) + n * (np + 1 + 2 * no) * sizeof(double) + n * sizeof(int32_t);
     char *buf = calloc(1, bytes);
     if (!buf)
-        return nomem(err);
+        return mf_error_nomem(err, "the new history rows for the other processes", bytes);
     dist_end *e = (dist_end *)buf;
     e->status = (int32_t)status;
     e->stopped = f->stopped;
@@ -605,7 +545,8 @@ static mf_status serve_batch(serve_state *s, const dist_header *h, mf_error *err
     if (!count || !bytes) {
         free(count);
         free(bytes);
-        return nomem(err);
+        return mf_error_nomem(err, "the table of shares",
+                              (size_t)g->size * 2 * (sizeof(int) + sizeof(size_t)));
     }
     int *at = count + g->size;
     size_t *byte_at = bytes + g->size;
@@ -618,7 +559,11 @@ static mf_status serve_batch(serve_state *s, const dist_header *h, mf_error *err
     double *share = malloc(sizeof(double) * ((size_t)mine * (size_t)np + 1));
     void *reply = calloc(1, reply_bytes(mine, no));
     double *timer = &g->stats.comm;
-    mf_status rc = share && reply ? MF_OK : nomem(err);
+    mf_status rc = share && reply
+                       ? MF_OK
+                       : mf_error_nomem(err, "this process's share of a round",
+                                        sizeof(double) * ((size_t)mine * (size_t)np + 1) +
+                                            reply_bytes(mine, no));
     if (rc == MF_OK)
         rc = mf_group_scatter(g, NULL, bytes, byte_at, share, timer, err);
     if (rc == MF_OK) {
@@ -665,7 +610,8 @@ static mf_status mirror_rows(serve_state *s, const dist_end *e, mf_error *err)
             j++;
         if (mf_fit_history_append(&f->hist, (int)np, (int)no, (int)(j - i), pts + i * np,
                                   errs + i, norm + i * no, raw + i * no, round[i]) != MF_OK)
-            return nomem(err);
+            return mf_error_nomem(err, "the history rows from process 0",
+                                  (j - i) * (np + 1 + 2 * no) * sizeof(double));
         /* The best as the round loop keeps it. */
         best = mf_fit_history_best(&f->hist, f->hist.n - (long)(j - i), best);
         if (s->c->cb) {
@@ -684,7 +630,7 @@ static mf_status serve_end(serve_state *s, const dist_header *h, mf_error *err)
     char *buf = malloc(h->bytes ? h->bytes : 1);
     if (!buf) {
         s->g->broken = true; /* the payload is not received: out of step */
-        return nomem(err);
+        return mf_error_nomem(err, "the history rows from process 0", (size_t)h->bytes);
     }
     mf_status rc = mf_group_bcast(s->g, buf, h->bytes, NULL, err);
     const dist_end *e = (const dist_end *)buf;
@@ -818,7 +764,9 @@ mf_status mf_group_finish(mf_group *g, mf_status status, const char *message, mf
     }
     g->finished = true;
     dist_bye mine = {.status = (int32_t)status}, *all = malloc(sizeof *all * (size_t)g->size);
-    mf_status rc = all ? send_cmd(g, CMD_EXIT, err) : nomem(err);
+    mf_status rc =
+        all ? send_cmd(g, CMD_EXIT, err)
+            : mf_error_nomem(err, "every process's outcome", (size_t)g->size * sizeof *all);
     if (rc == MF_OK)
         rc = mf_group_gather_fixed(g, &mine, all, sizeof mine, err);
     /* The first other process that failed with something this one has not

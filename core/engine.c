@@ -32,7 +32,7 @@ mf_status mf_engine_new(const mf_model *m, double dt, const mf_engine_options *o
         return mf_error_set(err, MF_ERR_INVALID, "dt must be a positive time, not %g s", dt);
     mf_engine *e = calloc(1, sizeof *e);
     if (!e)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "an engine", sizeof *e);
     e->m = m;
     e->dt = dt;
     if (opt)
@@ -467,7 +467,9 @@ mf_status mf_engine_run(mf_engine *e, const mf_run *r, mf_error *err)
         run_blocks(e, r, series, nt, fail);
         rc = first_failure(fail, nt, err);
     } else
-        rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        rc = mf_error_nomem(err, "the run's tables of series and block failures",
+                            ((size_t)(m->n_inputs + m->n_targets) + 1) * sizeof *series +
+                                (size_t)nt * sizeof *fail);
     free(series);
     free(fail);
     return rc;

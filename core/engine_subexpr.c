@@ -63,7 +63,9 @@ mf_status mf_subexpr_code_new(const mf_model *m, double dt, mf_subexpr_code **ou
     if (!c || !inv || !c->prog) {
         free(inv);
         mf_subexpr_code_free(c);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the subexpressions' programs",
+                              sizeof *c + ((size_t)n_fixed + 1) * sizeof *inv +
+                                  ((size_t)m->n_sub + 1) * sizeof *c->prog);
     }
     c->n_var = m->n_var;
     /* Parameters never change during a run: what depends on them alone is
@@ -73,7 +75,8 @@ mf_status mf_subexpr_code_new(const mf_model *m, double dt, mf_subexpr_code **ou
     mf_bc_builder *b = mf_bc_builder_new(n_fixed, inv);
     free(inv);
     mf_status rc =
-        b ? build(c, m, dt, b, err) : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        b ? build(c, m, dt, b, err)
+          : mf_error_nomem(err, "a bytecode builder", ((size_t)n_fixed + 1) * sizeof(bool));
     if (rc == MF_OK)
         rc = mf_bc_finish(b, &c->mod, err);
     mf_bc_builder_free(b);

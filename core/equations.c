@@ -366,7 +366,8 @@ static mf_status split_definitions(const eq_text *t, eq_raw_list *out)
                 int cap = out->cap ? 2 * out->cap : 16;
                 eq_raw *grown = realloc(out->v, (size_t)cap * sizeof *grown);
                 if (!grown)
-                    return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+                    return mf_error_nomem(t->err, "the list of definitions",
+                                          (size_t)cap * sizeof *grown);
                 out->v = grown;
                 out->cap = cap;
             }
@@ -556,7 +557,7 @@ static mf_status parse_unit(const eq_text *t, size_t colon, size_t a, size_t b, 
     char *src = dup_range(s, u0, u1);
     if (!eq->unit_text || !src) {
         free(src);
-        return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(t->err, "a unit's text", 2 * (u1 - u0 + 1));
     }
     eq_pos p = pos_of(t, u0);
     mf_expr *u = mf_expr_parse(src, t->source, p.line, p.col, t->err);
@@ -586,7 +587,7 @@ static mf_status parse_flag(const eq_text *t, size_t a, size_t b, mf_equation *e
 {
     char *flag = collapse(t->clean, a, b);
     if (!flag)
-        return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(t->err, "a flag's text", b - a + 1);
     size_t at = skip_blanks(t->clean, a, b);
     unsigned bit = 0;
     mf_status st = MF_OK;
@@ -717,7 +718,7 @@ static mf_status parse_expression(const eq_text *t, const eq_raw *d, mf_equation
     char *src = dup_range(s, a, d->colon);
     if (!src || !eq->expr_text) {
         free(src);
-        return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(t->err, "an expression's text", 2 * (d->colon - a + 1));
     }
     eq->expr = mf_expr_parse(src, t->source, p0.line, p0.col, t->err);
     free(src);
@@ -756,7 +757,7 @@ static mf_status check_duplicates(const eq_text *t, const eq_raw_list *raw,
 {
     eq_named *v = malloc((size_t)eqs->n * sizeof *v);
     if (!v)
-        return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(t->err, "the table of names", (size_t)eqs->n * sizeof *v);
     for (int i = 0; i < eqs->n; i++)
         v[i] = (eq_named){eqs->eq[i].name, i};
     qsort(v, (size_t)eqs->n, sizeof *v, compare_named);
@@ -789,7 +790,8 @@ static mf_status build_equation(const eq_text *t, const eq_raw *d, mf_equation *
     eq->name = dup_range(t->clean, d->name_at, d->name_at + d->name_len);
     eq->text = collapse(t->clean, d->start, d->first_line_end);
     if (!eq->name || !eq->text)
-        return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(t->err, "a definition's text",
+                              d->name_len + d->first_line_end - d->start + 2);
     mf_status st = check_new_name(t, d, eq);
     if (!st && d->kind != MF_EQ_PARAM)
         st = parse_expression(t, d, eq);
@@ -824,7 +826,7 @@ static mf_status build_all(const eq_text *t, const eq_raw_list *raw, mf_equation
 {
     eqs->eq = calloc((size_t)raw->n, sizeof *eqs->eq);
     if (!eqs->eq)
-        return mf_error_set(t->err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(t->err, "the definitions", (size_t)raw->n * sizeof *eqs->eq);
     for (int i = 0; i < raw->n; i++) {
         mf_status st = build_equation(t, &raw->v[i], &eqs->eq[i]);
         if (st) {
@@ -846,9 +848,9 @@ mf_status mf_equations_parse_n(const char *text, size_t len, const char *source,
     eq_text t = {.source = source ? source : "model", .err = err};
     eq_raw_list raw = {0};
     mf_equations *eqs = calloc(1, sizeof *eqs);
-    mf_status st = eqs ? MF_OK : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    mf_status st = eqs ? MF_OK : mf_error_nomem(err, "the equations", sizeof *eqs);
     if (!st && !(eqs->source = strdup(t.source)))
-        st = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        st = mf_error_nomem(err, "the source's name", strlen(t.source) + 1);
     if (!st)
         st = clean_text(&t, text ? text : "", len);
     if (!st)

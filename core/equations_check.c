@@ -347,13 +347,15 @@ static mf_status order_subexpressions(mf_equations *eqs, mf_error *err)
     eqs->subexpr_order = malloc(n * sizeof *eqs->subexpr_order);
     mf_status st = MF_OK;
     if (!deps || !state || !stack || !next || !eqs->subexpr_order)
-        st = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        st = mf_error_nomem(err, "the subexpressions' dependency tables",
+                            n * (sizeof *deps + 1 + 3 * sizeof *stack));
     for (int i = 0; !st && i < eqs->n; i++) {
         eq_dep_ctx c = {&deps[i], false};
         if (eqs->eq[i].kind == MF_EQ_SUBEXPR)
             mf_expr_visit_names(eqs->eq[i].expr, collect_dep, &c);
         if (c.nomem)
-            st = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            st = mf_error_nomem(err, "a subexpression's list of dependencies",
+                                (size_t)(deps[i].cap ? 2 * deps[i].cap : 4) * sizeof(int));
     }
     for (int i = 0; !st && i < eqs->n; i++)
         if (eqs->eq[i].kind == MF_EQ_SUBEXPR && state[i] == 0)
@@ -384,7 +386,7 @@ mf_status mf_equations_check(mf_equations *eqs, const mf_namespace *ns, mf_error
     eq_resolver r = {.eqs = eqs, .ns = ns, .err = err};
     mf_status st = check_namespace(eqs, ns, err);
     if (!st && !(r.by_name = malloc((size_t)eqs->n * sizeof *r.by_name + 1)))
-        st = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        st = mf_error_nomem(err, "the table of names", (size_t)eqs->n * sizeof *r.by_name + 1);
     if (!st) {
         for (int i = 0; i < eqs->n; i++)
             r.by_name[i] = (eq_named){eqs->eq[i].name, i};

@@ -5,6 +5,7 @@
 #include "modelfit/status.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #if defined(__GNUC__)
 #define MF_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -22,6 +23,11 @@ mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int l
 
 mf_status mf_error_vset(mf_error *err, mf_status status, const char *source, int line, int col,
                         const char *fmt, va_list ap);
+
+/* MF_ERR_NOMEM naming what could not be allocated and how much:
+ * "out of memory allocating <what> (<size>)", the size in bytes, or in
+ * kB/MB/GB past 10 kB. Returns MF_ERR_NOMEM. */
+mf_status mf_error_nomem(mf_error *err, const char *what, size_t bytes);
 
 /* Clears err to MF_OK and an empty message. */
 void mf_error_clear(mf_error *err);

@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static mf_status nomem(mf_error *err)
-{
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
-
 static mf_quantity unit_of(mf_dim d)
 {
     mf_quantity q = {1.0, {0}};
@@ -116,7 +111,8 @@ static mf_status plan_namespace(mf_fitter *f, mf_error *err)
         return rc;
     f->tgt_names = calloc((size_t)s->n_outputs + 1, sizeof *f->tgt_names);
     if (!f->tgt_names)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of outputs",
+                              ((size_t)s->n_outputs + 1) * sizeof *f->tgt_names);
     for (int i = 0; i < s->n_outputs; i++)
         f->tgt_names[i] = s->outputs[i].name;
     return MF_OK;
@@ -133,7 +129,8 @@ mf_status mf_fitter_compile(const mf_fitter *f, const char *equations, int n_ini
     if (!in || !iv) {
         free(in);
         free(iv);
-        return nomem(err);
+        return mf_error_nomem(err, "the table of initial values",
+                              2 * ((size_t)n + 1) * sizeof *in);
     }
     int k = 0;
     for (int i = 0; i < s->n_inits; i++) {
@@ -209,7 +206,8 @@ static mf_status find_params(mf_fitter *f, mf_error *err)
     const mf_model *m = f->model;
     f->param_var = calloc((size_t)m->n_var + 1, sizeof *f->param_var);
     if (!f->param_var)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of parameters",
+                              ((size_t)m->n_var + 1) * sizeof *f->param_var);
     for (int v = 0; v < m->n_var; v++)
         if (m->var[v].kind == MF_VAR_PARAM)
             f->param_var[f->n_params++] = v;
@@ -225,7 +223,8 @@ static mf_status find_outputs(mf_fitter *f, mf_error *err)
     const mf_fitter_spec *s = f->spec;
     f->out = calloc((size_t)s->n_outputs + 1, sizeof *f->out);
     if (!f->out)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of outputs",
+                              ((size_t)s->n_outputs + 1) * sizeof *f->out);
     for (int i = 0; i < s->n_outputs; i++) {
         fit_output *o = &f->out[i];
         o->name = s->outputs[i].name;
@@ -259,7 +258,8 @@ static mf_status lay_out_series(mf_fitter *f, mf_error *err)
     const mf_fitter_spec *s = f->spec;
     f->series = calloc((size_t)(s->n_inputs + s->n_outputs) + 1, sizeof *f->series);
     if (!f->series)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of series",
+                              ((size_t)(s->n_inputs + s->n_outputs) + 1) * sizeof *f->series);
     for (int i = 0; i < s->n_inputs; i++)
         f->series[i] = s->inputs[i].v;
     for (int i = 0; i < s->n_outputs; i++)
@@ -303,9 +303,12 @@ mf_status mf_fitter_new(mf_context *ctx, const mf_fitter_spec *spec, mf_fitter *
     *out = NULL;
     if (!spec)
         return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_new: no spec");
+    if (!ctx)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "mf_fitter_new: no context (it gives the plugins and threads)");
     mf_fitter *f = calloc(1, sizeof *f);
     if (!f)
-        return nomem(err);
+        return mf_error_nomem(err, "a fitter", sizeof *f);
     f->ctx = ctx;
     f->kind = spec->kind;
     f->dt = spec->dt;
@@ -325,18 +328,6 @@ mf_status mf_fitter_new(mf_context *ctx, const mf_fitter_spec *spec, mf_fitter *
     return MF_OK;
 }
 
-static void free_work(fit_work *w, int n_out)
-{
-    for (int i = 0; w->store && i < n_out; i++)
-        free(w->store[i]);
-    free(w->store);
-    free(w->acc);
-    free(w->lane_err);
-    free(w->final);
-    free(w->trace);
-    free(w->rows);
-}
-
 void mf_fitter_free(mf_fitter *f)
 {
     if (!f)
@@ -347,7 +338,7 @@ void mf_fitter_free(mf_fitter *f)
     }
     free(f->metrics);
     mf_fit_guard_free(f->guard);
-    free_work(&f->work, f->n_out);
+    mf_fitter_work_free(&f->work, f->n_out);
     mf_fit_history_clear(&f->hist);
     free(f->lo);
     free(f->hi);
@@ -383,7 +374,8 @@ mf_status mf_fitter_start_optimizer(const mf_fitter *f, mf_optimizer *opt, const
 {
     const char **names = calloc((size_t)f->n_params + 1, sizeof *names);
     if (!names)
-        return nomem(err);
+        return mf_error_nomem(err, "the parameters' names",
+                              ((size_t)f->n_params + 1) * sizeof *names);
     for (int i = 0; i < f->n_params; i++)
         names[i] = mf_fitter_param_name(f, i);
     mf_status rc = mf_optimizer_start(opt, (uint32_t)f->n_params, names, lo, hi, err);
@@ -391,98 +383,69 @@ mf_status mf_fitter_start_optimizer(const mf_fitter *f, mf_optimizer *opt, const
     return rc;
 }
 
-mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err)
-{
-    fit_work *w = &f->work;
-    size_t acc = f->metrics && f->kind == MF_FITTER_ONLINE
-                     ? mf_metric_online_size(f->metrics[0].metric)
-                     : sizeof(double);
-    if (acc < sizeof(double))
-        acc = sizeof(double);
-    /* Only the trace fitter keeps its outputs' traces for every round; the
-     * online fitter's memory per lane stays O(1) unless refine asks. */
-    traces = traces || f->kind == MF_FITTER_TRACES;
-    if (lanes <= w->lanes && acc <= w->acc_size && (!traces || w->traces))
-        return MF_OK;
-    free_work(w, f->n_out);
-    memset(w, 0, sizeof *w);
-    size_t n = (size_t)lanes;
-    w->store = calloc((size_t)f->n_out + 1, sizeof *w->store);
-    w->acc = malloc(n * acc + sizeof(double));
-    w->lane_err = malloc(n * sizeof *w->lane_err);
-    w->final = malloc(n * sizeof *w->final);
-    w->trace = malloc(n * sizeof *w->trace);
-    w->rows = malloc(n * sizeof *w->rows);
-    bool ok = w->store && w->acc && w->lane_err && w->final && w->trace && w->rows;
-    for (int i = 0; ok && traces && i < f->n_out; i++)
-        ok = (w->store[i] = malloc(n * (size_t)f->n_steps * sizeof(double))) != NULL;
-    if (!ok) {
-        free_work(w, f->n_out);
-        memset(w, 0, sizeof *w);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory for %ld simulated traces", lanes);
-    }
-    w->lanes = lanes;
-    w->acc_size = acc;
-    w->traces = traces;
-    return MF_OK;
-}
-
 /* --- accessors ---------------------------------------------------------------------- */
+
+/* The accessors' neutral values for a NULL fitter (modelfit/fitter.h):
+ * 0, NULL, NaN, -1 for the iteration, a dimensionless unit. */
 
 mf_fitter_kind mf_fitter_get_kind(const mf_fitter *f)
 {
-    return f->kind;
+    return f ? f->kind : (mf_fitter_kind)0;
 }
 
 mf_context *mf_fitter_context(const mf_fitter *f)
 {
-    return f->ctx;
+    return f ? f->ctx : NULL;
 }
 
 int mf_fitter_n_samples(const mf_fitter *f)
 {
-    return f->n_samples;
+    return f ? f->n_samples : 0;
 }
 
 int mf_fitter_n_traces(const mf_fitter *f)
 {
-    return f->n_traces;
+    return f ? f->n_traces : 0;
 }
 
 long mf_fitter_n_steps(const mf_fitter *f)
 {
-    return f->n_steps;
+    return f ? f->n_steps : 0;
 }
 
 double mf_fitter_dt(const mf_fitter *f)
 {
-    return f->dt;
+    return f ? f->dt : NAN;
 }
 
 int mf_fitter_n_params(const mf_fitter *f)
 {
-    return f->n_params;
+    return f ? f->n_params : 0;
 }
 
 const char *mf_fitter_param_name(const mf_fitter *f, int i)
 {
-    return i >= 0 && i < f->n_params ? f->model->var[f->param_var[i]].name : NULL;
+    return f && i >= 0 && i < f->n_params ? f->model->var[f->param_var[i]].name : NULL;
 }
 
 mf_quantity mf_fitter_param_unit(const mf_fitter *f, int i)
 {
-    if (i < 0 || i >= f->n_params)
+    if (!f || i < 0 || i >= f->n_params)
         return unit_of(mf_dim_none());
     return unit_of(f->model->var[f->param_var[i]].dim);
 }
 
 int mf_fitter_n_outputs(const mf_fitter *f)
 {
+    if (!f)
+        return 0;
     return f->kind == MF_FITTER_SPIKES ? 1 : f->n_out;
 }
 
 const char *mf_fitter_output_name(const mf_fitter *f, int i)
 {
+    if (!f)
+        return NULL;
     if (f->kind == MF_FITTER_SPIKES)
         return i == 0 ? f->spike_name : NULL;
     return i >= 0 && i < f->n_out ? f->out[i].name : NULL;
@@ -490,22 +453,22 @@ const char *mf_fitter_output_name(const mf_fitter *f, int i)
 
 mf_quantity mf_fitter_error_unit(const mf_fitter *f)
 {
-    return unit_of(f->metrics ? f->error_dim : mf_dim_none());
+    return unit_of(f && f->metrics ? f->error_dim : mf_dim_none());
 }
 
 mf_quantity mf_fitter_output_error_unit(const mf_fitter *f, int output, bool normalized)
 {
-    if (!f->metrics || output < 0 || output >= f->n_metrics)
+    if (!f || !f->metrics || output < 0 || output >= f->n_metrics)
         return unit_of(mf_dim_none());
     return unit_of(normalized ? f->metrics[output].norm_dim : f->metrics[output].raw_dim);
 }
 
 const char *mf_fitter_stop_reason(const mf_fitter *f)
 {
-    return f->stopped ? f->stop_reason : NULL;
+    return f && f->stopped ? f->stop_reason : NULL;
 }
 
 long mf_fitter_iteration(const mf_fitter *f)
 {
-    return f->last_iteration;
+    return f ? f->last_iteration : -1;
 }

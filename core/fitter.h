@@ -109,7 +109,24 @@ mf_status mf_fitter_evaluate_traces(mf_fitter *f, int n_points, const double *po
                                     double iteration, bool want_traces, double *errors,
                                     double *norm, double *raw, mf_error *err);
 
-/* Reusable buffers of the evaluation. */
+/* Reusable buffers of mf_fit_run (fitter_run.c), each grown when a run
+ * needs more; all zero is empty. */
+typedef struct fit_run_scratch {
+    int *rec, *rec_probe, *end;
+    double **rec_out, **end_out;
+    size_t cap;        /* entries of each of the five lists */
+    double *state_end; /* the state variables at the end of the run */
+    size_t state_cap;
+    double *stream; /* one step of every lane, twice (values, targets) */
+    size_t stream_cap;
+} fit_run_scratch;
+
+void mf_fit_run_scratch_free(fit_run_scratch *s);
+
+/* Reusable buffers of the evaluation (fitter_work.c): grown by
+ * mf_fitter_work_reserve to a number of lanes and kept until the fitter is
+ * freed, so that a round allocates nothing once a round of its size has
+ * run (a fit's rounds all have n_samples x n_traces lanes). */
 typedef struct fit_work {
     long lanes;      /* capacity in lanes */
     size_t acc_size; /* bytes of one online accumulator */
@@ -118,8 +135,25 @@ typedef struct fit_work {
     double *acc;     /* online accumulators */
     double *lane_err;
     double *final;       /* the penalty per lane */
-    uint32_t *trace;     /* lane -> trace */
-    const double **rows; /* lane -> its stored trace */
+    uint32_t *trace;     /* lane -> trace (lane % n_traces), filled once */
+    const double **rows; /* rows[o * lanes + l]: output o's stored trace of
+                            lane l (with traces), filled once */
+    /* One evaluation's own, for up to `lanes` lanes. */
+    double *cols;            /* the parameters as columns */
+    const double **values;   /* per model variable */
+    double *sample;          /* per parameter set */
+    unsigned char *diverged; /* per lane: 1 state diverged, 2 a NaN error */
+    mf_spike_list *spikes;   /* per lane (spike fitter), emptied before a run */
+    const double **spk;
+    size_t *n_spk;
+    /* The run's probes: the outputs, then the penalty (n_out + 1 at most),
+     * refilled for each evaluation. */
+    int *probe;
+    double **probe_store, **probe_final;
+    const mf_metric **probe_online;
+    const double **probe_target;
+    void **probe_acc;
+    fit_run_scratch run;
 } fit_work;
 
 struct mf_fitter {
@@ -203,6 +237,9 @@ typedef struct fit_run {
     /* n_lanes flags or NULL: set to 1 where a state variable ends the run
      * NaN or infinite (a diverged simulation, whatever its outputs say). */
     unsigned char *diverged;
+    /* Buffers kept between runs (the fitter's), or NULL: the run makes
+     * and frees its own. */
+    fit_run_scratch *scratch;
 } fit_run;
 
 mf_status mf_fit_run(const fit_run *r, mf_error *err);
@@ -230,9 +267,13 @@ void mf_fitter_param_columns(const mf_fitter *f, int n_points, const double *poi
 mf_status mf_fitter_start_optimizer(const mf_fitter *f, mf_optimizer *opt, const double *lo,
                                     const double *hi, mf_error *err);
 
+/* --- fitter_work.c ------------------------------------------------------ */
+
 /* Grows the work buffers to `lanes` lanes (with room for the outputs'
- * traces when `traces` or for the trace fitter). */
+ * traces when `traces` or for the trace fitter); nothing is allocated when
+ * they are large enough. */
 mf_status mf_fitter_work_reserve(mf_fitter *f, long lanes, bool traces, mf_error *err);
+void mf_fitter_work_free(fit_work *w, int n_out);
 
 /* --- refine_sens.c ------------------------------------------------------ */
 

@@ -275,7 +275,7 @@ static mf_status parse_optimizer(mf_ckpt_in *in, fit_snapshot *s, const char *na
     s->opt_len = (size_t)len;
     s->opt = malloc(s->opt_len + 1);
     if (!s->opt)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory reading '%s'", name);
+        return mf_error_nomem(err, "the optimizer state of a checkpoint", s->opt_len + 1);
     mf_ckpt_get(in, s->opt, s->opt_len);
     return MF_OK;
 }
@@ -311,7 +311,7 @@ static mf_status parse_history(mf_ckpt_in *in, fit_snapshot *s, const char *name
     h->raw = malloc(c * nm * sizeof(double));
     h->round = malloc(c * sizeof(int));
     if (!h->points || !h->errors || !h->norm || !h->raw || !h->round)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory reading '%s'", name);
+        return mf_error_nomem(err, "the history of a checkpoint", c * row);
     h->n = h->cap = (long)n;
     mf_ckpt_get(in, h->points, (size_t)n * np * sizeof(double));
     mf_ckpt_get(in, h->errors, (size_t)n * sizeof(double));
@@ -352,21 +352,32 @@ static bool part_matches(const fit_snapshot *s, int i, const fit_print *print)
     return false;
 }
 
+int mf_fit_parts_text(unsigned mask, char *buf, size_t cap)
+{
+    size_t used = 0;
+    int n = 0;
+    if (cap)
+        buf[0] = '\0';
+    for (int i = 0; i < FIT_N_PARTS; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        int w = snprintf(buf + used, cap - used, "%s%s", n ? "; " : "", PART_TEXT[i]);
+        if (w > 0 && (size_t)w < cap - used)
+            used += (size_t)w;
+        n++;
+    }
+    return n;
+}
+
 mf_status mf_fit_snapshot_match(const fit_snapshot *s, const fit_print *print, const char *name,
                                 mf_error *err)
 {
     char list[1024];
-    size_t used = 0;
-    int n = 0;
-    list[0] = '\0';
-    for (int i = 0; i < FIT_N_PARTS; i++) {
-        if (part_matches(s, i, print))
-            continue;
-        int w = snprintf(list + used, sizeof list - used, "%s%s", n ? "; " : "", PART_TEXT[i]);
-        if (w > 0 && (size_t)w < sizeof list - used)
-            used += (size_t)w;
-        n++;
-    }
+    unsigned mask = 0;
+    for (int i = 0; i < FIT_N_PARTS; i++)
+        if (!part_matches(s, i, print))
+            mask |= 1u << i;
+    int n = mf_fit_parts_text(mask, list, sizeof list);
     if (n == 0)
         return MF_OK;
     return mf_error_set(err, MF_ERR_INVALID,
@@ -385,11 +396,12 @@ mf_status mf_fit_snapshot_apply(mf_fitter *f, fit_snapshot *s, const char *name,
                             "n_samples %u, not this fitter's %d, %d and %d",
                             name, (unsigned)s->n_params, (unsigned)s->n_metrics,
                             (unsigned)s->n_samples, f->n_params, f->n_metrics, f->n_samples);
-    /* A plugin loads into a state create just made (plugin.h): a fresh
-     * start, also when the fit continues a previous call's optimizer. */
-    mf_status rc = mf_fitter_start_optimizer(f, f->opt, f->lo, f->hi, err);
-    if (rc == MF_OK)
-        rc = mf_optimizer_load(f->opt, s->opt, s->opt_len, err);
+    /* mf_optimizer_load loads into a fresh plugin state (plugin.h) and
+     * keeps the current one until that succeeds: a checkpoint that fails
+     * to load leaves a continuing fit's optimizer as it was. (The
+     * optimizer is started on the fit's bounds: fresh, or continuing with
+     * the same bounds, check_fixed.) */
+    mf_status rc = mf_optimizer_load(f->opt, s->opt, s->opt_len, err);
     if (rc != MF_OK) {
         mf_error_prefix(err, "checkpoint '%s'", name);
         return rc;

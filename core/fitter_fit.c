@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static mf_status nomem(mf_error *err)
-{
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
-
 /* --- bounds -------------------------------------------------------------------- */
 
 static int param_index(const mf_fitter *f, const char *name)
@@ -79,10 +74,17 @@ static mf_status check_fixed(const mf_fitter *f, const mf_optimizer *opt,
                              mf_metric *const *metrics, const double *plo, const double *phi,
                              mf_error *err)
 {
+    if (opt && opt != f->opt && mf_optimizer_plugin(opt) == mf_optimizer_plugin(f->opt))
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "the optimizer cannot change between fits: this is a different "
+                            "optimizer instance (same plugin '%s'): pass the same instance "
+                            "to continue, or restart = true to start over with this one",
+                            mf_optimizer_name(opt));
     if (opt && opt != f->opt)
         return mf_error_set(err, MF_ERR_INVALID,
                             "the optimizer cannot change between fits (it was '%s', now "
-                            "'%s'): pass restart to start over with another",
+                            "'%s'): pass the same instance to continue, or restart = true "
+                            "to start over with another",
                             mf_optimizer_name(f->opt), mf_optimizer_name(opt));
     for (int i = 0; metrics && i < f->n_metrics; i++)
         if (metrics[i] && metrics[i] != f->metrics[i].metric)
@@ -186,7 +188,7 @@ static mf_status read_weights(const mf_fitter *f, fit_metric *fm, mf_dim *n_dim,
     if (f->kind == MF_FITTER_SPIKES || !mf_metric_has_weights(fm->metric))
         return MF_OK;
     if (!(fm->coef = malloc((size_t)f->n_steps * sizeof *fm->coef)))
-        return nomem(err);
+        return mf_error_nomem(err, "a metric's weights", (size_t)f->n_steps * sizeof *fm->coef);
     mf_status rc = mf_metric_weights(fm->metric, fm->coef, err);
     if (rc != MF_OK)
         return rc;
@@ -253,7 +255,7 @@ static mf_status setup_metrics(mf_fitter *f, mf_metric *const *given, fit_metric
     int n = mf_fitter_n_outputs(f);
     fit_metric *m = calloc((size_t)n, sizeof *m);
     if (!m)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of metrics", (size_t)n * sizeof *m);
     mf_status rc = MF_OK;
     for (int i = 0; i < n && rc == MF_OK; i++) {
         rc = pick_metric(f, given, i, &m[i], err);
@@ -312,24 +314,26 @@ static mf_status one_round(mf_fitter *f, int index, int n_rounds, mf_fit_callbac
     }
     if (rc != MF_OK)
         return rc;
+    /* A round is atomic: its points enter the history and the optimizer
+     * together, or neither does. When the evaluation fails the optimizer
+     * is not told: it keeps waiting for these points' errors, and the next
+     * fit's ask gets the same points again (mf_optimizer_ask), so that fit
+     * redoes this round; a checkpoint holds the rounds before it. */
     rc = f->evaluate(f, n, b->points, (double)f->next_iteration, b->errors, b->norm, b->raw,
                      err);
-    if (rc != MF_OK) {
-        /* Keep the optimizer's ask/tell pairs intact so the fit can go on. */
-        for (int i = 0; i < n; i++)
-            b->errors[i] = NAN;
-        mf_optimizer_tell(f->opt, (uint32_t)n, b->points, b->errors, NULL);
-        return rc;
-    }
-    rc = mf_optimizer_tell(f->opt, (uint32_t)n, b->points, b->errors, err);
-    if (rc == MF_OK && mf_fit_history_append(&f->hist, f->n_params, f->n_metrics, n, b->points,
-                                             b->errors, b->norm, b->raw, f->rounds) != MF_OK)
-        rc = mf_error_set(err, MF_ERR_NOMEM,
-                          "out of memory keeping round %d's points: the history holds the "
-                          "rounds before it",
-                          mf_round_number(f->rounds));
     if (rc != MF_OK)
         return rc;
+    if (mf_fit_history_append(&f->hist, f->n_params, f->n_metrics, n, b->points, b->errors,
+                              b->norm, b->raw, f->rounds) != MF_OK)
+        return mf_error_set(err, MF_ERR_NOMEM,
+                            "out of memory keeping round %d's %d points in the history "
+                            "(%ld rows so far): the history holds the rounds before it",
+                            mf_round_number(f->rounds), n, f->hist.n);
+    rc = mf_optimizer_tell(f->opt, (uint32_t)n, b->points, b->errors, err);
+    if (rc != MF_OK) {
+        f->hist.n -= n; /* not told: not in the history either */
+        return rc;
+    }
     f->best = mf_fit_history_best(&f->hist, f->hist.n - n, f->best);
     f->last_iteration = f->next_iteration++;
     f->rounds++;
@@ -359,7 +363,12 @@ static mf_status run_rounds(mf_fitter *f, int first, int n_rounds, mf_fit_callba
         malloc(n * (size_t)f->n_metrics * sizeof(double)),
         malloc(n * (size_t)f->n_metrics * sizeof(double)),
     };
-    mf_status rc = b.points && b.errors && b.norm && b.raw ? MF_OK : nomem(err);
+    mf_status rc =
+        b.points && b.errors && b.norm && b.raw
+            ? MF_OK
+            : mf_error_nomem(err, "a round's points and errors",
+                             n * ((size_t)f->n_params + 1 + 2 * (size_t)f->n_metrics) *
+                                 sizeof(double));
     bool done = false;
     for (int r = first; r < n_rounds && rc == MF_OK && !done; r++)
         rc = one_round(f, r, n_rounds, cb, user, &b, &done, err);
@@ -403,7 +412,7 @@ static mf_status make_plan(mf_fitter *f, fit_plan *p, mf_optimizer *opt,
     p->lo = malloc(((size_t)f->n_params + 1) * sizeof *p->lo);
     p->hi = malloc(((size_t)f->n_params + 1) * sizeof *p->hi);
     if (!p->lo || !p->hi)
-        return nomem(err);
+        return mf_error_nomem(err, "the bounds", 2 * ((size_t)f->n_params + 1) * sizeof *p->lo);
     mf_status rc = MF_OK;
     if (n_bounds > 0)
         rc = resolve_bounds(f, n_bounds, names, lo, hi, p->lo, p->hi, err);

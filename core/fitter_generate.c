@@ -61,7 +61,10 @@ static mf_status setup_outputs(mf_fitter *f, gen *g, int n_vars, const char *con
     if (want_spikes)
         g->spikes = calloc((size_t)f->n_traces + 1, sizeof *g->spikes);
     if (!g->probes || !g->store || !g->cols || !g->values || (want_spikes && !g->spikes))
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the tables of a generated run",
+                              n * (sizeof *g->probes + sizeof *g->store) +
+                                  ((size_t)f->n_params + (size_t)g->m->n_var + 2) * 8 +
+                                  ((size_t)f->n_traces + 1) * sizeof *g->spikes);
     if (want_spikes && g->m->v_spike < 0)
         return mf_error_set(err, MF_ERR_INVALID,
                             "the model has no threshold, so it has no spikes to generate");
@@ -82,7 +85,10 @@ static mf_status make_trains(const mf_fitter *f, const gen *g, mf_spike_trains *
 {
     int *lens = calloc((size_t)f->n_traces, sizeof *lens);
     const double **times = calloc((size_t)f->n_traces, sizeof *times);
-    mf_status rc = lens && times ? MF_OK : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    mf_status rc = lens && times
+                       ? MF_OK
+                       : mf_error_nomem(err, "the table of spike trains",
+                                        (size_t)f->n_traces * (sizeof *lens + sizeof *times));
     for (int k = 0; rc == MF_OK && k < f->n_traces; k++) {
         lens[k] = (int)g->spikes[k].n;
         times[k] = g->spikes[k].t;
@@ -97,6 +103,8 @@ static mf_status make_trains(const mf_fitter *f, const gen *g, mf_spike_trains *
 static mf_status check_args(const mf_fitter *f, const double *params, int n_vars,
                             const char *const *vars, mf_array **traces, mf_error *err)
 {
+    if (!f)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_generate: no fitter");
     if (n_vars < 0 || (n_vars > 0 && (!vars || !traces)))
         return mf_error_set(err, MF_ERR_INVALID,
                             "generate: give the variables and room for "

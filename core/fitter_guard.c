@@ -4,6 +4,8 @@
 #include "fitter_guard.h"
 
 #include "data_text.h"
+#include "group.h"
+#include "plugin.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,8 +14,12 @@
 
 static fit_guard *guard_of(mf_fitter *f, mf_error *err)
 {
-    if (!f->guard && !(f->guard = calloc(1, sizeof *f->guard)))
-        mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    if (f->guard)
+        return f->guard;
+    if (!(f->guard = calloc(1, sizeof *f->guard)))
+        mf_error_nomem(err, "the fitter's checkpoint settings", sizeof *f->guard);
+    else
+        snprintf(f->guard->opt_why, sizeof f->guard->opt_why, "no fit has run");
     return f->guard;
 }
 
@@ -38,7 +44,7 @@ static mf_status set_path(char **dst, const char *src, mf_error *err)
 {
     char *copy = NULL;
     if (src && *src && !(copy = strdup(src)))
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a file name", strlen(src) + 1);
     free(*dst);
     *dst = copy;
     return MF_OK;
@@ -136,7 +142,7 @@ static mf_status prepare_resume(mf_fitter *f, fit_guard *g, mf_error *err)
         return rc;
     fit_snapshot *s = calloc(1, sizeof *s);
     rc = s ? mf_fit_snapshot_parse(payload, pn, name, s, err)
-           : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+           : mf_error_nomem(err, "a checkpoint's contents", sizeof *s);
     free(data);
     if (rc != MF_OK) {
         free(s);
@@ -178,8 +184,13 @@ mf_status mf_fit_guard_prepare(mf_fitter *f, mf_optimizer *opt, const fit_metric
         free(g->pending);
         g->pending = NULL;
     }
-    if (!g->ckpt_path && !g->resume_path)
-        return MF_OK;
+    /* A file that cannot be written is refused now, not after round 1. */
+    if (g->ckpt_path)
+        rc = mf_atomic_probe(g->ckpt_path, "the checkpoint", err);
+    if (rc == MF_OK && g->hist_path)
+        rc = mf_atomic_probe(g->hist_path, "the history file", err);
+    if (rc != MF_OK || (!g->ckpt_path && !g->resume_path))
+        return rc;
     if (!mf_optimizer_can_save(opt))
         return mf_error_set(err, MF_ERR_UNSUPPORTED,
                             "optimizer '%s' cannot save its state (its plugin has no "
@@ -194,24 +205,33 @@ mf_status mf_fit_guard_prepare(mf_fitter *f, mf_optimizer *opt, const fit_metric
 /* ---- begin -------------------------------------------------------------------------- */
 
 /* Keeps the optimizer's state after a whole round: the checkpoint of a
- * round that fails or is abandoned half-way is the state before it. */
+ * round that fails or is abandoned half-way is the state before it. With
+ * a checkpoint set a failure fails the fit; without one it only means
+ * mf_fitter_write_checkpoint cannot write one later (opt_why says why). */
 static mf_status keep_optimizer(mf_fitter *f, fit_guard *g, mf_error *err)
 {
-    if (!g->ckpt_path)
+    g->opt_kept = false;
+    if (!g->ckpt_path && !mf_optimizer_can_save(f->opt))
         return MF_OK;
+    mf_error local;
+    mf_error *e = g->ckpt_path ? err : &local;
     size_t len = 0;
-    mf_status rc = mf_optimizer_save(f->opt, NULL, 0, &len, err);
-    if (rc != MF_OK)
-        return rc;
-    if (len > g->opt_cap) {
+    mf_status rc = mf_optimizer_save(f->opt, NULL, 0, &len, e);
+    if (rc == MF_OK && len > g->opt_cap) {
         unsigned char *p = realloc(g->opt, len);
-        if (!p)
-            return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-        g->opt = p;
-        g->opt_cap = len;
+        if (p) {
+            g->opt = p;
+            g->opt_cap = len;
+        } else
+            rc = mf_error_nomem(e, "a copy of the optimizer's state", len);
     }
+    if (rc == MF_OK)
+        rc = mf_optimizer_save(f->opt, g->opt, g->opt_cap, &len, e);
     g->opt_len = len;
-    return mf_optimizer_save(f->opt, g->opt, g->opt_cap, &len, err);
+    g->opt_kept = rc == MF_OK;
+    if (rc != MF_OK)
+        snprintf(g->opt_why, sizeof g->opt_why, "%s", mf_error_body(e->message));
+    return g->ckpt_path ? rc : MF_OK;
 }
 
 static mf_status open_history(mf_fitter *f, fit_guard *g, mf_error *err)
@@ -274,7 +294,10 @@ mf_status mf_fit_guard_begin(mf_fitter *f, int n_rounds, int *first, mf_error *e
     *first = resume_point(f, g, n_rounds, err, &rc);
     g->call_first = g->call_done = *first;
     g->call_rounds = n_rounds;
-    if (rc == MF_OK)
+    /* An optimizer waiting for the errors of a round that failed (the
+     * fit will ask for it again) still has the kept state of the round
+     * before, which is the history's. */
+    if (rc == MF_OK && mf_optimizer_between_rounds(f->opt))
         rc = keep_optimizer(f, g, err);
     if (rc == MF_OK)
         rc = open_history(f, g, err);
@@ -305,16 +328,24 @@ static bool append_rows(const mf_fitter *f, FILE *fp, long from)
     return fflush(fp) == 0 && ok;
 }
 
-static mf_status write_checkpoint(mf_fitter *f, fit_guard *g, mf_error *err)
+/* A checkpoint of f as it stands, with the kept optimizer state. */
+static mf_status write_snapshot(const mf_fitter *f, const fit_guard *g, const fit_print *print,
+                                const char *path, mf_error *err)
 {
     fit_progress p = {(uint64_t)g->calls, (uint32_t)g->call_done, (uint32_t)g->call_rounds,
                       g->opt, g->opt_len};
     mf_ckpt_buf b = {0};
-    mf_fit_snapshot_put(f, &g->print, &p, &b);
-    mf_status rc = b.bad ? mf_error_set(err, MF_ERR_NOMEM, "out of memory writing a checkpoint")
-                         : mf_ckpt_write(g->ckpt_path, b.p, b.n, err);
+    mf_fit_snapshot_put(f, print, &p, &b);
+    mf_status rc =
+        b.bad ? mf_error_nomem(err, "a checkpoint's contents", b.cap ? b.cap * 2 : 4096)
+              : mf_ckpt_write(path, b.p, b.n, err);
     mf_ckpt_buf_free(&b);
     return rc;
+}
+
+static mf_status write_checkpoint(mf_fitter *f, fit_guard *g, mf_error *err)
+{
+    return write_snapshot(f, g, &g->print, g->ckpt_path, err);
 }
 
 mf_status mf_fit_guard_round(mf_fitter *f, int n_points, const double *errors, mf_error *err)
@@ -374,7 +405,8 @@ static void note_interrupt(mf_fitter *f, fit_guard *g)
                  g->call_done, g->call_rounds, g->ckpt_path);
     else
         snprintf(f->stop_reason, sizeof f->stop_reason,
-                 "interrupted after %d of %d rounds (no checkpoint was asked for)",
+                 "interrupted after %d of %d rounds (no checkpoint was asked for; the fitter "
+                 "holds its history, and mf_fitter_write_checkpoint can still write one)",
                  g->call_done, g->call_rounds);
 }
 
@@ -387,7 +419,7 @@ mf_status mf_fit_guard_end(mf_fitter *f, mf_status rc, mf_error *err)
     mf_error local;
     mf_error *e = rc == MF_OK ? err : &local;
     bool ran = g->call_done > g->call_first;
-    if (g->ckpt_path && (ran || g->interrupted) && g->opt) {
+    if (g->ckpt_path && (ran || g->interrupted) && g->opt_kept) {
         mf_status w = write_checkpoint(f, g, e);
         /* The fit's own error wins; the user still learns that the
          * checkpoint of the rounds done is not on disk. */
@@ -410,4 +442,36 @@ mf_status mf_fit_guard_end(mf_fitter *f, mf_status rc, mf_error *err)
             rc = mf_error_set(err, MF_ERR_STOPPED, "the fit was %s", f->stop_reason);
     }
     return rc;
+}
+
+/* ---- on demand ------------------------------------------------------------------------- */
+
+mf_status mf_fitter_write_checkpoint(const mf_fitter *f, const char *path, mf_error *err)
+{
+    if (!f || !path || !*path)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_write_checkpoint: %s",
+                            f ? "no path" : "no fitter");
+    const fit_guard *g = f->guard;
+    if (!f->started || !f->opt || !g || g->calls == 0)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "no checkpoint to write: no fit has run on this fitter yet");
+    if (f->ctx && f->ctx->group && f->ctx->group->rank > 0)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "no checkpoint to write on process %d: in a fit spread over "
+                            "processes only process 0 holds the optimizer's state",
+                            f->ctx->group->rank);
+    if (!mf_optimizer_can_save(f->opt))
+        return mf_error_set(err, MF_ERR_UNSUPPORTED,
+                            "optimizer '%s' cannot save its state (its plugin has no "
+                            "save/load), so no checkpoint can be written; the history can "
+                            "(mf_fitter_write_csv)",
+                            mf_optimizer_name(f->opt));
+    if (!g->opt_kept)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "no checkpoint written: the optimizer's state after the last "
+                            "whole round was not kept (%s)",
+                            g->opt_why);
+    fit_print print;
+    mf_fit_fingerprint(f, f->opt, f->metrics, f->n_metrics, f->lo, f->hi, &print);
+    return write_snapshot(f, g, &print, path, err);
 }

@@ -48,6 +48,11 @@ typedef struct fit_print {
     uint8_t part[FIT_N_PARTS][32]; /* SHA-256 of each part */
 } fit_print;
 
+/* Writes what the parts set in `mask` (bit 1 << FIT_PART_*) cover into
+ * buf, "the data (input or target traces); dt", and returns how many. For
+ * messages naming the parts that differ (checkpoints, processes). */
+int mf_fit_parts_text(unsigned mask, char *buf, size_t n);
+
 /* The fingerprint of the fit about to run with these settings. */
 void mf_fit_fingerprint(const mf_fitter *f, const mf_optimizer *opt, const fit_metric *metrics,
                         int n_metrics, const double *lo, const double *hi, fit_print *out);
@@ -121,8 +126,15 @@ typedef struct fit_guard {
     int call_first;        /* rounds done before this process started it */
     int call_done;         /* rounds done in this call, call_first included */
     int call_rounds;       /* its n_rounds */
-    unsigned char *opt;    /* optimizer state after the last whole round */
+    /* The optimizer's state after the last whole round (the one a
+     * checkpoint holds: a round that fails half-way is not in it), kept
+     * after every round when a checkpoint is set or the optimizer can
+     * save (for mf_fitter_write_checkpoint). opt_kept: it matches the
+     * history; else opt_why says why not. */
+    unsigned char *opt;
     size_t opt_len, opt_cap;
+    bool opt_kept;
+    char opt_why[MF_ERROR_MESSAGE_MAX];
     FILE *hist;       /* the open history file */
     bool interrupted; /* a stop request was honoured */
     bool in_fit;      /* between begin and end */

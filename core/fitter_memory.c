@@ -56,12 +56,13 @@ static double available_memory(void)
 
 void mf_fitter_memory_estimate(const mf_fitter *f, double *need, double *machine)
 {
-    mem_estimate m;
-    estimate(f, &m);
+    mem_estimate m = {0};
+    if (f)
+        estimate(f, &m);
     if (need)
         *need = m.need;
     if (machine)
-        *machine = machine_memory();
+        *machine = f ? machine_memory() : 0;
 }
 
 /* "512 MB", "7.8 GB", "8 TB" (powers of 1024, as free(1) prints them). */

@@ -32,7 +32,7 @@ mf_status mf_printer_new(const char *style, FILE *out, mf_printer **printer, mf_
                             style ? style : "(null)");
     mf_printer *p = calloc(1, sizeof *p);
     if (!p)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a printer", sizeof *p);
     p->style = s;
     p->out = out;
     *printer = p;
@@ -110,6 +110,8 @@ int mf_printer_callback(void *printer, const mf_fitter *f, int round, int n_roun
 {
     (void)n_points, (void)points, (void)errors;
     const mf_printer *p = printer;
+    if (!p || !f)
+        return 0; /* nothing to print: the fit goes on */
     char err_text[64], params[768], line[1024];
     format_error(f, best_error, err_text, sizeof err_text);
     if (p->style == STYLE_TEXT) {

@@ -69,27 +69,28 @@ long mf_fit_history_best(const fit_history *h, long first, long best)
 
 long mf_fitter_history_size(const mf_fitter *f)
 {
-    return f->hist.n;
+    return f ? f->hist.n : 0;
 }
 
 const double *mf_fitter_history_point(const mf_fitter *f, long i)
 {
-    return i >= 0 && i < f->hist.n ? f->hist.points + (size_t)i * (size_t)f->n_params : NULL;
+    return f && i >= 0 && i < f->hist.n ? f->hist.points + (size_t)i * (size_t)f->n_params
+                                        : NULL;
 }
 
 double mf_fitter_history_error(const mf_fitter *f, long i)
 {
-    return i >= 0 && i < f->hist.n ? f->hist.errors[i] : NAN;
+    return f && i >= 0 && i < f->hist.n ? f->hist.errors[i] : NAN;
 }
 
 int mf_fitter_history_round(const mf_fitter *f, long i)
 {
-    return i >= 0 && i < f->hist.n ? f->hist.round[i] : -1;
+    return f && i >= 0 && i < f->hist.n ? f->hist.round[i] : -1;
 }
 
 double mf_fitter_history_output_error(const mf_fitter *f, long i, int output, bool normalized)
 {
-    if (i < 0 || i >= f->hist.n || output < 0 || output >= f->n_metrics)
+    if (!f || i < 0 || i >= f->hist.n || output < 0 || output >= f->n_metrics)
         return NAN;
     const double *v = normalized ? f->hist.norm : f->hist.raw;
     return v[(size_t)i * (size_t)f->n_metrics + (size_t)output];
@@ -196,7 +197,7 @@ mf_status mf_fitter_write_csv(const mf_fitter *f, const char *path, mf_error *er
     sbuf h = {0};
     csv_header(f, &h);
     if (h.bad)
-        rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        rc = mf_error_nomem(err, "the history's CSV header", h.cap ? h.cap * 2 : 256);
     else
         rc = mf_write_csv(path, a, h.s, err);
     free(h.s);
@@ -310,7 +311,7 @@ mf_status mf_fitter_write_json(const mf_fitter *f, const char *path, mf_error *e
     sbuf b = {0};
     json_head(f, &b);
     json_history(f, &b);
-    mf_status rc = b.bad ? mf_error_set(err, MF_ERR_NOMEM, "out of memory")
+    mf_status rc = b.bad ? mf_error_nomem(err, "the history as JSON", b.cap ? b.cap * 2 : 256)
                          : mf_text_write_file(path, b.s, b.n, NULL, false, err);
     free(b.s);
     return rc;

@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static mf_status nomem(mf_error *err)
+/* Every setter refuses a NULL spec. */
+static mf_status no_spec(const char *function, mf_error *err)
 {
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    return mf_error_set(err, MF_ERR_INVALID, "%s: the spec is NULL", function);
 }
 
 mf_status mf_fitter_spec_new(mf_fitter_kind kind, mf_fitter_spec **out, mf_error *err)
@@ -22,7 +23,7 @@ mf_status mf_fitter_spec_new(mf_fitter_kind kind, mf_fitter_spec **out, mf_error
         return mf_error_set(err, MF_ERR_INVALID, "unknown fitter kind %d", (int)kind);
     mf_fitter_spec *s = calloc(1, sizeof *s);
     if (!s)
-        return nomem(err);
+        return mf_error_nomem(err, "a fitter spec", sizeof *s);
     s->kind = kind;
     s->n_samples = 30;
     *out = s;
@@ -63,6 +64,8 @@ void mf_fitter_spec_free(mf_fitter_spec *s)
 mf_status mf_fitter_spec_set_model(mf_fitter_spec *s, const char *text, const char *source,
                                    mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     if (!text)
         return mf_error_set(err, MF_ERR_INVALID, "no model text");
     char *t = strdup(text);
@@ -70,7 +73,7 @@ mf_status mf_fitter_spec_set_model(mf_fitter_spec *s, const char *text, const ch
     if (!t || (source && !src)) {
         free(t);
         free(src);
-        return nomem(err);
+        return mf_error_nomem(err, "a copy of the model text", strlen(text) + 1);
     }
     free(s->model);
     free(s->source);
@@ -81,6 +84,8 @@ mf_status mf_fitter_spec_set_model(mf_fitter_spec *s, const char *text, const ch
 
 mf_status mf_fitter_spec_read_model(mf_fitter_spec *s, const char *path, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     if (!path)
         return mf_error_set(err, MF_ERR_INVALID, "no model file name");
     FILE *fp = fopen(path, "rb");
@@ -107,7 +112,7 @@ mf_status mf_fitter_spec_read_model(mf_fitter_spec *s, const char *path, mf_erro
     bool bad = ferror(fp);
     fclose(fp);
     if (!buf)
-        return nomem(err);
+        return mf_error_nomem(err, "the model file's text", cap * 2);
     if (bad) {
         free(buf);
         return mf_error_set(err, MF_ERR_IO, "cannot read the model file '%s'", path);
@@ -125,6 +130,8 @@ mf_status mf_fitter_spec_read_model(mf_fitter_spec *s, const char *path, mf_erro
 mf_status mf_fitter_spec_set_constant(mf_fitter_spec *s, const char *name, mf_quantity value,
                                       mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_constant(&s->consts, &s->n_consts, name, value, err);
 }
 
@@ -132,6 +139,8 @@ mf_status mf_fitter_spec_set_input(mf_fitter_spec *s, const char *name, mf_quant
                                    int n_traces, long n_steps, const double *values,
                                    mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_series(&s->inputs, &s->n_inputs, "input", name, unit, n_traces, n_steps,
                               values, err);
 }
@@ -140,6 +149,8 @@ mf_status mf_fitter_spec_set_output(mf_fitter_spec *s, const char *name, mf_quan
                                     int n_traces, long n_steps, const double *values,
                                     mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     if (s->kind == MF_FITTER_SPIKES)
         return mf_error_set(err, MF_ERR_INVALID,
                             "the spike fitter's targets are spike trains: use "
@@ -151,6 +162,8 @@ mf_status mf_fitter_spec_set_output(mf_fitter_spec *s, const char *name, mf_quan
 mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_trains *t,
                                            mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     if (s->kind != MF_FITTER_SPIKES)
         return mf_error_set(err, MF_ERR_INVALID,
                             "only the spike fitter takes target spike trains");
@@ -162,7 +175,8 @@ mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_tra
     s->train_len = calloc((size_t)n, sizeof *s->train_len);
     if (!s->trains || !s->train_len) {
         free_trains(s);
-        return nomem(err);
+        return mf_error_nomem(err, "the table of target spike trains",
+                              (size_t)n * (sizeof *s->trains + sizeof *s->train_len));
     }
     s->n_trains = n;
     for (int i = 0; i < n; i++) {
@@ -170,7 +184,7 @@ mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_tra
         s->trains[i] = malloc((len + 1) * sizeof(double));
         if (!s->trains[i]) {
             free_trains(s);
-            return nomem(err);
+            return mf_error_nomem(err, "a target spike train", (len + 1) * sizeof(double));
         }
         if (len)
             memcpy(s->trains[i], mf_spike_trains_times(t, i), len * sizeof(double));
@@ -182,11 +196,15 @@ mf_status mf_fitter_spec_set_output_spikes(mf_fitter_spec *s, const mf_spike_tra
 
 mf_status mf_fitter_spec_set_dt(mf_fitter_spec *s, double dt, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_dt(&s->dt, dt, err);
 }
 
 mf_status mf_fitter_spec_set_n_samples(mf_fitter_spec *s, int n_samples, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     if (n_samples < 1)
         return mf_error_set(err, MF_ERR_INVALID, "n_samples must be at least 1, not %d",
                             n_samples);
@@ -196,33 +214,45 @@ mf_status mf_fitter_spec_set_n_samples(mf_fitter_spec *s, int n_samples, mf_erro
 
 mf_status mf_fitter_spec_set_method(mf_fitter_spec *s, const char *method, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_text(&s->method, method, err);
 }
 
 mf_status mf_fitter_spec_set_threshold(mf_fitter_spec *s, const char *condition, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_text(&s->threshold, condition, err);
 }
 
 mf_status mf_fitter_spec_set_reset(mf_fitter_spec *s, const char *statements, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_text(&s->reset, statements, err);
 }
 
 mf_status mf_fitter_spec_set_refractory(mf_fitter_spec *s, const char *refractory,
                                         mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_text(&s->refractory, refractory, err);
 }
 
 mf_status mf_fitter_spec_set_init(mf_fitter_spec *s, const char *variable, const char *value,
                                   mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_init(&s->inits, &s->n_inits, variable, value, err);
 }
 
 mf_status mf_fitter_spec_set_penalty(mf_fitter_spec *s, const char *name, mf_error *err)
 {
+    if (!s)
+        return no_spec(__func__, err);
     return mf_settings_text(&s->penalty, name, err);
 }
 
@@ -303,18 +333,31 @@ static mf_status copy_trains(mf_fitter_spec *d, const mf_fitter_spec *s)
     return MF_OK;
 }
 
+/* The bytes of a spec's data (texts aside), for a message. */
+static size_t spec_bytes(const mf_fitter_spec *s)
+{
+    size_t n = s->model ? strlen(s->model) + 1 : 0;
+    for (int i = 0; i < s->n_inputs; i++)
+        n += (size_t)s->inputs[i].n_traces * (size_t)s->inputs[i].n_steps * sizeof(double);
+    for (int i = 0; i < s->n_outputs; i++)
+        n += (size_t)s->outputs[i].n_traces * (size_t)s->outputs[i].n_steps * sizeof(double);
+    for (int i = 0; s->has_spikes && i < s->n_trains; i++)
+        n += s->train_len[i] * sizeof(double);
+    return n;
+}
+
 mf_status mf_fitter_spec_copy(const mf_fitter_spec *s, mf_fitter_spec **out, mf_error *err)
 {
     *out = NULL;
     mf_fitter_spec *d = calloc(1, sizeof *d);
     if (!d)
-        return nomem(err);
+        return mf_error_nomem(err, "a copy of the fitter spec", sizeof *d);
     d->kind = s->kind;
     d->dt = s->dt;
     d->n_samples = s->n_samples;
     if (copy_parts(d, s) != MF_OK || copy_trains(d, s) != MF_OK) {
         mf_fitter_spec_free(d);
-        return nomem(err);
+        return mf_error_nomem(err, "a copy of the fitter spec's data", spec_bytes(s));
     }
     *out = d;
     return MF_OK;

@@ -9,11 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-static mf_status nomem(mf_error *err)
-{
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
-
 double mf_group_now(void)
 {
     struct timespec ts;
@@ -26,6 +21,8 @@ double mf_group_now(void)
 mf_status mf_group_new(const mf_group_ops *ops, void *user, int rank, int size, mf_group **out,
                        mf_error *err)
 {
+    if (!out)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_group_new: out is NULL");
     *out = NULL;
     if (!ops || !ops->bcast || !ops->scatter || !ops->gather)
         return mf_error_set(err, MF_ERR_INVALID,
@@ -36,7 +33,7 @@ mf_status mf_group_new(const mf_group_ops *ops, void *user, int rank, int size, 
                             size);
     mf_group *g = calloc(1, sizeof *g);
     if (!g)
-        return nomem(err);
+        return mf_error_nomem(err, "a process group", sizeof *g);
     g->ops = *ops;
     g->user = user;
     g->rank = rank;
@@ -67,6 +64,8 @@ bool mf_group_broken(const mf_group *g)
 
 void mf_group_get_stats(const mf_group *g, mf_group_stats *s)
 {
+    if (!s)
+        return;
     if (g)
         *s = g->stats;
     else
@@ -75,12 +74,13 @@ void mf_group_get_stats(const mf_group *g, mf_group_stats *s)
 
 void mf_context_set_group(mf_context *ctx, mf_group *group)
 {
-    ctx->group = group;
+    if (ctx)
+        ctx->group = group;
 }
 
 mf_group *mf_context_group(const mf_context *ctx)
 {
-    return ctx->group;
+    return ctx ? ctx->group : NULL;
 }
 
 /* The operations, with the broken state and the time spent in them. */
@@ -132,7 +132,8 @@ mf_status mf_group_gather_fixed(mf_group *g, const void *send, void *recv, size_
     size_t *bytes = malloc(sizeof *bytes * (size_t)g->size * 2);
     if (!bytes) {
         g->broken = true; /* the others are in the gather already */
-        return nomem(err);
+        return mf_error_nomem(err, "the table of gathered bytes",
+                              sizeof *bytes * (size_t)g->size * 2);
     }
     size_t *at = bytes + g->size;
     for (int r = 0; r < g->size; r++) {

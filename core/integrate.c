@@ -251,7 +251,7 @@ mf_status mf_integrate_code(const mf_model *m, mf_code **out, mf_error *err)
     *out = NULL;
     mf_code *c = calloc(1, sizeof *c);
     if (!c)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the update code", sizeof *c);
     bool ok;
     switch (m->method) {
     case MF_METHOD_EULER: ok = euler(m, c); break;
@@ -266,7 +266,10 @@ mf_status mf_integrate_code(const mf_model *m, mf_code **out, mf_error *err)
     }
     if (!ok) {
         mf_code_free(c);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_set(err, MF_ERR_NOMEM,
+                            "out of memory building the %s update code of %d state variables "
+                            "(expression trees of a few kB)",
+                            mf_method_name(m->method), m->n_state);
     }
     *out = c;
     return MF_OK;

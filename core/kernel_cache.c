@@ -200,13 +200,14 @@ mf_status mf_cc_find(mf_cc *out, mf_error *err)
         mf_cc_clear(out);
         if (from_env)
             return mf_error_set(err, MF_ERR_UNSUPPORTED, "CC='%s' names no compiler", env);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the compiler's command", strlen(cmd) + 1);
     }
     /* `<cc> [args] --version`: proves the program runs and names it. */
     char **argv = calloc((size_t)out->argc + 2, sizeof *argv);
     if (!argv) {
         mf_cc_clear(out);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the compiler's arguments",
+                              ((size_t)out->argc + 2) * sizeof *argv);
     }
     for (int i = 0; i < out->argc; i++)
         argv[i] = out->argv[i];
@@ -233,7 +234,7 @@ mf_status mf_cc_find(mf_cc *out, mf_error *err)
     out->identity = text ? text : strdup("");
     if (!out->identity) {
         mf_cc_clear(out);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the compiler's name", 1);
     }
     return MF_OK;
 }
@@ -450,7 +451,8 @@ static mf_status compile(const mf_context *ctx, const mf_cc *cc, const char *sou
             n_flags++;
         char **argv = calloc((size_t)(cc->argc + n_flags + 10), sizeof *argv);
         if (!argv) {
-            rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            rc = mf_error_nomem(err, "the compiler's arguments",
+                                (size_t)(cc->argc + n_flags + 10) * sizeof *argv);
         } else {
             int a = 0;
             for (int i = 0; i < cc->argc; i++)
@@ -555,7 +557,7 @@ mf_status mf_kernel_lib_open(const mf_context *ctx, const mf_cc *cc, const char 
     size_t plen = strlen(dir) + 80;
     out->path = malloc(plen);
     if (!out->path)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a kernel's file name", plen);
     snprintf(out->path, plen, "%s/%s.so", dir, out->key);
 
     mf_status rc = prepare_dir(root, dir, err);

@@ -293,21 +293,23 @@ static mf_expr **substituted_subexprs(const mf_equations *eqs)
 
 /* --- pieces of compilation ------------------------------------------------ */
 
-static mf_status nomem(mf_error *err)
+/* An expression tree: many small nodes, its size unknown up front. */
+static mf_status tree_nomem(mf_error *err, const char *what)
 {
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    return mf_error_set(err, MF_ERR_NOMEM, "out of memory building %s (an expression tree)",
+                        what);
 }
 
 static mf_status copy_defs(const mf_name_def *src, int n, mf_name_def **dst, mf_error *err)
 {
     *dst = calloc((size_t)n + 1, sizeof **dst);
     if (!*dst)
-        return nomem(err);
+        return mf_error_nomem(err, "a table of names", ((size_t)n + 1) * sizeof **dst);
     for (int i = 0; i < n; i++) {
         (*dst)[i] = src[i];
         (*dst)[i].name = strdup(src[i].name ? src[i].name : "");
         if (!(*dst)[i].name)
-            return nomem(err);
+            return mf_error_nomem(err, "a name", strlen(src[i].name ? src[i].name : "") + 1);
     }
     return MF_OK;
 }
@@ -318,7 +320,8 @@ static mf_status make_extras(mf_model *m, const mf_model_spec *s, mf_error *err)
 {
     m->extras = calloc((size_t)s->n_outputs + 2, sizeof *m->extras);
     if (!m->extras)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of targets",
+                              ((size_t)s->n_outputs + 2) * sizeof *m->extras);
     for (int i = 0; i < s->n_outputs; i++) {
         const mf_equation *q = mf_equations_find(m->eqs, s->outputs[i]);
         if (!q)
@@ -328,7 +331,7 @@ static mf_status make_extras(mf_model *m, const mf_model_spec *s, mf_error *err)
         size_t len = strlen(s->outputs[i]) + sizeof "_target";
         char *name = malloc(len);
         if (!name)
-            return nomem(err);
+            return mf_error_nomem(err, "a target's name", len);
         snprintf(name, len, "%s_target", s->outputs[i]);
         m->extras[m->n_extras++] = (mf_name_def){name, 0, q->dim};
     }
@@ -336,7 +339,7 @@ static mf_status make_extras(mf_model *m, const mf_model_spec *s, mf_error *err)
     if (s->n_outputs > 0 || s->iteration) {
         char *name = strdup("iteration");
         if (!name)
-            return nomem(err);
+            return mf_error_nomem(err, "a name", sizeof "iteration");
         m->extras[m->n_extras++] = (mf_name_def){name, 0, mf_dim_none()};
     }
     return MF_OK;
@@ -349,7 +352,7 @@ static mf_status add_var(mf_model *m, const char *name, mf_var_kind kind, mf_dim
     memset(v, 0, sizeof *v);
     v->name = strdup(name);
     if (!v->name)
-        return nomem(err);
+        return mf_error_nomem(err, "a variable's name", strlen(name) + 1);
     v->kind = kind;
     v->dim = dim;
     v->eq = eq;
@@ -373,7 +376,9 @@ static mf_status make_vars(mf_model *m, const mf_model_spec *s, mf_error *err)
     m->var = calloc((size_t)eqs->n + 4, sizeof *m->var);
     m->var_of_eq = malloc(((size_t)eqs->n + 2) * sizeof(int));
     if (!m->var || !m->var_of_eq)
-        return nomem(err);
+        return mf_error_nomem(err, "the model's variables",
+                              ((size_t)eqs->n + 4) * sizeof *m->var +
+                                  ((size_t)eqs->n + 2) * sizeof(int));
     for (int i = 0; i < eqs->n + 2; i++)
         m->var_of_eq[i] = -1;
     mf_status rc = MF_OK;
@@ -409,7 +414,8 @@ static mf_status make_vars(mf_model *m, const mf_model_spec *s, mf_error *err)
         rc = add_var(m, "_spike", MF_VAR_SPIKE, mf_dim_none(), -1, err);
     }
     if (rc == MF_OK && !(m->sub_eq = calloc((size_t)eqs->n + 1, sizeof *m->sub_eq)))
-        rc = nomem(err);
+        rc = mf_error_nomem(err, "the table of subexpressions",
+                            ((size_t)eqs->n + 1) * sizeof *m->sub_eq);
     for (int i = 0; rc == MF_OK && i < eqs->n; i++)
         if (eqs->eq[i].kind == MF_EQ_SUBEXPR)
             m->sub_eq[m->n_sub++] = i;
@@ -433,9 +439,9 @@ static mf_status user_expr(mf_model *m, mf_expr *const *sub, const char *text,
     mf_expr *s = substitute(e, sub);
     mf_expr_free(e);
     if (!s)
-        return nomem(err);
+        return tree_nomem(err, "an expression with its subexpressions substituted");
     *out = mf_expr_fold(s);
-    return *out ? MF_OK : nomem(err);
+    return *out ? MF_OK : tree_nomem(err, "a folded expression");
 }
 
 static mf_status compile_threshold(mf_model *m, const mf_model_spec *s, mf_expr *const *sub,
@@ -541,11 +547,11 @@ static mf_status compile_reset(mf_model *m, const mf_model_spec *s, mf_expr *con
         if (rc == MF_OK) {
             mf_expr *e = substitute(st->expr, sub);
             if (!e)
-                return nomem(err);
+                return tree_nomem(err, "a reset statement with its subexpressions substituted");
             mf_expr_free(st->expr);
             st->expr = mf_expr_fold(e);
             if (!st->expr)
-                return nomem(err);
+                return tree_nomem(err, "a folded reset statement");
         }
     }
     return rc;
@@ -651,7 +657,8 @@ static mf_status compile_init(mf_model *m, const mf_model_spec *s, mf_expr *cons
     if (!uses || !state || !m->init_order) {
         free(uses);
         free(state);
-        return nomem(err);
+        return mf_error_nomem(err, "the initial values' dependency tables",
+                              (nv * nv + 1) * sizeof *uses + (nv + 1) * (1 + sizeof(int)));
     }
     mf_status rc = MF_OK;
     for (int v = 0; v < m->n_var && rc == MF_OK; v++) {
@@ -681,14 +688,15 @@ static mf_status split_all(mf_model *m, bool report, bool *ok, mf_error *err)
     m->lin_A = calloc((size_t)m->n_state + 1, sizeof(mf_expr *));
     m->lin_B = calloc((size_t)m->n_state + 1, sizeof(mf_expr *));
     if (!m->lin_A || !m->lin_B)
-        return nomem(err);
+        return mf_error_nomem(err, "the linear parts of the equations",
+                              2 * ((size_t)m->n_state + 1) * sizeof(mf_expr *));
     for (int i = 0; i < m->n_state; i++) {
         mf_error e2;
         mf_error_clear(&e2);
         mf_status rc =
             mf_expr_split_linear(m->rhs[i], m->var[i].name, &m->lin_A[i], &m->lin_B[i], &e2);
         if (rc == MF_ERR_NOMEM)
-            return nomem(err);
+            return tree_nomem(err, "the linear split of an equation");
         if (rc != MF_OK) {
             *ok = false;
             if (!report)
@@ -741,14 +749,15 @@ static mf_status compile_rhs(mf_model *m, mf_expr *const *sub, mf_error *err)
 {
     m->rhs = calloc((size_t)m->n_state + 1, sizeof(mf_expr *));
     if (!m->rhs)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of right sides",
+                              ((size_t)m->n_state + 1) * sizeof(mf_expr *));
     for (int i = 0; i < m->n_state; i++) {
         mf_expr *e = substitute(m->eqs->eq[m->var[i].eq].expr, sub);
         if (!e)
-            return nomem(err);
+            return tree_nomem(err, "a right side with its subexpressions substituted");
         m->rhs[i] = mf_expr_fold(e);
         if (!m->rhs[i])
-            return nomem(err);
+            return tree_nomem(err, "a folded right side");
     }
     return MF_OK;
 }
@@ -782,7 +791,7 @@ mf_status mf_model_compile(const mf_model_spec *s, mf_model **out, mf_error *err
     *out = NULL;
     mf_model *m = calloc(1, sizeof *m);
     if (!m)
-        return nomem(err);
+        return mf_error_nomem(err, "a model", sizeof *m);
     m->v_lastspike = m->v_not_refractory = m->v_spike = -1;
     mf_status rc = compile_equations(m, s, err);
     if (rc == MF_OK)
@@ -791,7 +800,7 @@ mf_status mf_model_compile(const mf_model_spec *s, mf_model **out, mf_error *err
     if (rc == MF_OK) {
         sub = substituted_subexprs(m->eqs);
         if (!sub)
-            rc = nomem(err);
+            rc = tree_nomem(err, "the subexpressions, substituted into each other");
     }
     if (rc == MF_OK)
         rc = compile_rhs(m, sub, err);

@@ -46,7 +46,7 @@ static mf_status make_defs(int n, const char *const *names, const mf_quantity *v
         return MF_OK;
     mf_name_def *defs = calloc((size_t)n, sizeof *defs);
     if (!defs)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the table of names", (size_t)n * sizeof *defs);
     for (int i = 0; i < n; i++)
         defs[i] = (mf_name_def){names[i], values[i].value, dim_of(&values[i])};
     *out = defs;
@@ -69,7 +69,7 @@ static mf_status fill_entries(mf_model_info *info, const mf_equations *eqs,
     int n = eqs->n + ns->n_inputs;
     info->entries = calloc((size_t)n, sizeof *info->entries);
     if (!info->entries)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the model's entries", (size_t)n * sizeof *info->entries);
     for (int i = 0; i < n; i++) {
         mf_model_entry *e = &info->entries[i];
         info->n++;
@@ -81,7 +81,7 @@ static mf_status fill_entries(mf_model_info *info, const mf_equations *eqs,
             e->line = eq->line;
             mf_dim_format(eq->dim, e->unit, sizeof e->unit);
             if (eq->expr_text && !(e->expression = strdup(eq->expr_text)))
-                return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+                return mf_error_nomem(err, "an expression's text", strlen(eq->expr_text) + 1);
         } else {
             const mf_name_def *in = &ns->inputs[i - eqs->n];
             e->name = strdup(in->name);
@@ -89,7 +89,9 @@ static mf_status fill_entries(mf_model_info *info, const mf_equations *eqs,
             mf_dim_format(in->dim, e->unit, sizeof e->unit);
         }
         if (!e->name)
-            return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            return mf_error_nomem(
+                err, "an entry's name",
+                strlen(i < eqs->n ? eqs->eq[i].name : ns->inputs[i - eqs->n].name) + 1);
     }
     return MF_OK;
 }
@@ -119,7 +121,7 @@ mf_status mf_model_info_new(mf_model_info **out, const char *text, size_t length
     if (!st)
         st = mf_equations_check(eqs, &ns, err);
     if (!st && !(info = calloc(1, sizeof *info)))
-        st = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        st = mf_error_nomem(err, "a model description", sizeof *info);
     if (!st)
         st = fill_entries(info, eqs, &ns, err);
     mf_equations_free(eqs);

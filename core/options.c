@@ -468,7 +468,7 @@ static mf_status to_string(const mf_option_spec *s, const mf_option_value *v, co
                             s->choices, v->text);
     r->text = strdup(v->text);
     if (!r->text)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "an option's text", strlen(v->text) + 1);
     return MF_OK;
 }
 
@@ -521,7 +521,7 @@ static mf_status parse_array(const mf_option_spec *s, const char *text, const ch
     size_t cap = 8, n = 0;
     double *a = malloc(cap * sizeof *a);
     if (!a)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "an option's array", cap * sizeof *a);
     const char *p = text;
     for (;;) {
         while (isspace((unsigned char)*p) || *p == ',')
@@ -540,7 +540,7 @@ static mf_status parse_array(const mf_option_spec *s, const char *text, const ch
             double *b = realloc(a, 2 * cap * sizeof *b);
             if (!b) {
                 free(a);
-                return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+                return mf_error_nomem(err, "an option's array", 2 * cap * sizeof *b);
             }
             a = b;
             cap *= 2;
@@ -566,7 +566,7 @@ static mf_status to_array(const mf_option_spec *s, const mf_option_value *v, con
         if (v->n > 0) {
             r->array = malloc(v->n * sizeof *r->array);
             if (!r->array)
-                return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+                return mf_error_nomem(err, "an option's array", v->n * sizeof *r->array);
             memcpy(r->array, v->array, v->n * sizeof *r->array);
         }
         r->n = v->n;
@@ -575,7 +575,7 @@ static mf_status to_array(const mf_option_spec *s, const mf_option_value *v, con
     case MF_VAL_INT:
         r->array = malloc(sizeof *r->array);
         if (!r->array)
-            return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            return mf_error_nomem(err, "an option's array", sizeof *r->array);
         r->array[0] = v->kind == MF_VAL_DOUBLE ? v->number : (double)v->integer;
         r->n = 1;
         break;
@@ -598,7 +598,8 @@ static mf_status set_default(const mf_option_spec *s, mf_resolved_value *r, mf_e
     if (s->type == MF_OPT_STRING) {
         r->text = strdup(s->default_string ? s->default_string : "");
         if (!r->text)
-            return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            return mf_error_nomem(err, "an option's default text",
+                                  strlen(s->default_string ? s->default_string : "") + 1);
     }
     return MF_OK;
 }

@@ -508,16 +508,19 @@ static mf_status scan_all(mf_registry *reg, mf_error *err)
     const char *env = getenv("MODELFIT_PLUGIN_PATH");
     char *path = strdup(env ? env : "");
     if (!path)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a copy of MODELFIT_PLUGIN_PATH",
+                              strlen(env ? env : "") + 1);
     mf_status st = MF_OK;
     char *save = NULL;
     for (char *dir = strtok_r(path, ":", &save); dir && !st; dir = strtok_r(NULL, ":", &save))
         st = scan_dir(reg, dir, err);
     free(path);
+    mf_plugin_dirs dirs;
+    mf_plugin_dirs_get(&dirs);
     if (!st)
-        st = scan_dir(reg, MF_PLUGIN_INSTALL_DIR, err);
-    if (!st)
-        st = scan_dir(reg, MF_PLUGIN_BUILD_DIR, err);
+        st = scan_dir(reg, dirs.install, err);
+    if (!st && dirs.build[0])
+        st = scan_dir(reg, dirs.build, err);
     return st;
 }
 
@@ -648,10 +651,12 @@ mf_status mf_plugins_find(mf_context *ctx, const char *name, uint32_t kind,
     char avail[512];
     list_plugins(reg, kind, avail, sizeof avail);
     const char *what = kind ? mf_plugin_kind_name(kind) : "plugin";
-    return mf_error_set(
-        err, MF_ERR_NAME,
-        "no %s named '%s'; available: %s (searched MODELFIT_PLUGIN_PATH, %s, %s)", what, name,
-        avail, MF_PLUGIN_INSTALL_DIR, MF_PLUGIN_BUILD_DIR);
+    mf_plugin_dirs dirs;
+    mf_plugin_dirs_get(&dirs);
+    return mf_error_set(err, MF_ERR_NAME,
+                        "no %s named '%s'; available: %s (searched MODELFIT_PLUGIN_PATH, "
+                        "%.1000s%s%.1000s)",
+                        what, name, avail, dirs.install, dirs.build[0] ? ", " : "", dirs.build);
 }
 
 const mf_plugin *mf_plugin_info_descriptor(const mf_plugin_info *info)
@@ -680,7 +685,10 @@ const char *mf_plugin_kind_name(uint32_t kind)
 
 char *mf_plugin_option_default(const mf_option_spec *s, char *buf, size_t n)
 {
-    if (!s || !buf || n == 0)
+    if (!buf || n == 0)
+        return buf;
+    buf[0] = '\0';
+    if (!s)
         return buf;
     if (s->flags & MF_OPT_REQUIRED) {
         snprintf(buf, n, "(required)");

@@ -64,6 +64,23 @@ mf_status mf_registry_get(mf_context *ctx, mf_registry **out, mf_error *err);
 mf_status mf_registry_load_file(mf_registry *reg, const char *path, size_t *first,
                                 mf_error *err);
 
+/* The directories searched after MODELFIT_PLUGIN_PATH, in order
+ * (plugin_dirs.c):
+ *   install  the installed plugins: <libdir>/modelfit/plugins beside the
+ *            libmodelfit.so this code runs in (found with dladdr), so a
+ *            relocated installation finds its own; the configure-time
+ *            path for the build tree's library and for programs linked
+ *            statically (tests, benchmarks);
+ *   build    the build tree's plugins, only when this code is the build
+ *            tree's: its libmodelfit.so (compared by real path) or a
+ *            program inside the build tree; "" otherwise, so an
+ *            installation never loads plugins of the tree it was built in. */
+typedef struct mf_plugin_dirs {
+    char install[4096];
+    char build[4096];
+} mf_plugin_dirs;
+void mf_plugin_dirs_get(mf_plugin_dirs *out);
+
 /* The host context of one plugin instance (declared opaque in plugin.h). */
 struct mf_host_ctx {
     const mf_plugin_info *info;
@@ -100,6 +117,11 @@ void mf_host_ctx_clear(mf_host_ctx *hc);
 /* The options an instance resolved, defaults filled in (for checkpoint
  * fingerprints: the same settings however they were given). */
 const mf_resolved_options *mf_optimizer_resolved_options(const mf_optimizer *opt);
+
+/* True when opt is started and owes no tell: neither the errors of asked
+ * points nor of points it proposed outside its bounds (plugin_optimizer.c's
+ * pending-tell rule). Its state is then a whole number of rounds. */
+bool mf_optimizer_between_rounds(const mf_optimizer *opt);
 const mf_resolved_options *mf_metric_resolved_options(const mf_metric *metric);
 
 #endif

@@ -175,7 +175,7 @@ mf_status mf_host_ctx_init(mf_host_ctx *hc, const mf_context *ctx, const mf_plug
     if (n > 0) {
         hc->specs = malloc(n * sizeof *hc->specs);
         if (!hc->specs)
-            return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            return mf_error_nomem(err, "a plugin's option table", n * sizeof *hc->specs);
         if (n_own)
             memcpy(hc->specs, info->specs, n_own * sizeof *hc->specs);
         if (n_extra)

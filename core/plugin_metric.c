@@ -389,6 +389,8 @@ static mf_status find_option(const mf_metric *m, const char *name, unsigned type
 mf_status mf_metric_option_double(const mf_metric *m, const char *name, double *value,
                                   mf_error *err)
 {
+    if (!value)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_metric_option_double: value is NULL");
     const mf_resolved_value *v;
     unsigned types = TYPE_BIT(MF_OPT_DOUBLE) | TYPE_BIT(MF_OPT_QUANTITY) |
                      TYPE_BIT(MF_OPT_INT) | TYPE_BIT(MF_OPT_BOOL);
@@ -401,6 +403,9 @@ mf_status mf_metric_option_double(const mf_metric *m, const char *name, double *
 mf_status mf_metric_option_quantity(const mf_metric *m, const char *name, double *value_si,
                                     double dims[MF_N_BASE_UNITS], mf_error *err)
 {
+    if (!value_si || !dims)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "mf_metric_option_quantity: value_si or dims is NULL");
     const mf_resolved_value *v;
     mf_status st =
         find_option(m, name, TYPE_BIT(MF_OPT_QUANTITY) | TYPE_BIT(MF_OPT_DOUBLE), &v, err);
@@ -415,6 +420,8 @@ mf_status mf_metric_option_quantity(const mf_metric *m, const char *name, double
 mf_status mf_metric_option_array(const mf_metric *m, const char *name, const double **values,
                                  size_t *n, mf_error *err)
 {
+    if (!values || !n)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_metric_option_array: values or n is NULL");
     const mf_resolved_value *v;
     mf_status st = find_option(m, name, TYPE_BIT(MF_OPT_DOUBLE_ARRAY), &v, err);
     if (st != MF_OK)
@@ -463,6 +470,8 @@ mf_status mf_metric_weights(const mf_metric *m, double *weights, mf_error *err)
 
 void mf_metric_normalization(const mf_metric *m, double *value_si, double dims[MF_N_BASE_UNITS])
 {
+    if (!value_si || !dims)
+        return;
     *value_si = 1;
     for (int i = 0; i < MF_N_BASE_UNITS; i++)
         dims[i] = 0;

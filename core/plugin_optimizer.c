@@ -1,7 +1,19 @@
 /* mf_optimizer: an optimizer plugin instance, guarded. The host keeps the
  * search space, the last asked points (to hold the plugin to one tell per
  * ask) and the best point told, so a plugin without recommend still has
- * one, and checks every point the plugin proposes. */
+ * one, and checks every point the plugin proposes.
+ *
+ * The pending-tell rule, as the wrapper and the plugin both see it:
+ *   ready      --ask ok-->             awaiting (the points are kept)
+ *   awaiting   --ask, same n-->        awaiting: the kept points again, the
+ *                                      plugin is not called (a fit whose
+ *                                      evaluation failed asks again)
+ *   awaiting   --tell ok-->            ready
+ *   ready      --ask: points refused--> refused: the plugin waits for a
+ *                                      tell of points the host will not
+ *                                      pass on, so nothing but a start (a
+ *                                      fresh state) or a load is accepted
+ * A failed plugin ask or tell leaves the state as it was. */
 #include "plugin.h"
 
 #include "error.h"
@@ -21,6 +33,7 @@ struct mf_optimizer {
     double *asked; /* the last ask's points, while a tell is due */
     uint32_t n_asked;
     bool awaiting_tell;
+    bool refused; /* the plugin's last points failed the check */
     double *best;
     double best_error;
     bool have_best;
@@ -92,6 +105,7 @@ static void clear_space(mf_optimizer *opt)
     opt->n_dims = 0;
     opt->n_asked = 0;
     opt->awaiting_tell = false;
+    opt->refused = false;
     opt->have_best = false;
 }
 
@@ -209,6 +223,19 @@ static mf_status need_started(const mf_optimizer *opt, const char *what, mf_erro
     return MF_OK;
 }
 
+/* need_started, and not waiting for a tell of refused points. */
+static mf_status need_usable(const mf_optimizer *opt, const char *what, mf_error *err)
+{
+    mf_status st = need_started(opt, what, err);
+    if (st == MF_OK && opt->refused)
+        st = mf_error_set(err, MF_ERR_INVALID,
+                          "%s: optimizer '%s' proposed points outside its bounds earlier and "
+                          "still waits for their errors: start it again (a fit: restart) or "
+                          "load a saved state",
+                          what, opt->info->desc.name);
+    return st;
+}
+
 /* Every coordinate finite and inside its bounds. */
 static mf_status check_points(const mf_optimizer *opt, uint32_t n, const double *points,
                               const char *callback, mf_error *err)
@@ -230,20 +257,27 @@ static mf_status check_points(const mf_optimizer *opt, uint32_t n, const double 
 
 mf_status mf_optimizer_ask(mf_optimizer *opt, uint32_t n, double *points, mf_error *err)
 {
-    mf_status st = need_started(opt, "mf_optimizer_ask", err);
+    mf_status st = need_usable(opt, "mf_optimizer_ask", err);
     if (st)
         return st;
     if (n == 0 || !points)
         return mf_error_set(err, MF_ERR_INVALID, "mf_optimizer_ask: need n >= 1 and a buffer");
-    if (opt->awaiting_tell)
-        return mf_error_set(err, MF_ERR_INVALID,
-                            "mf_optimizer_ask: the previous %u points were not told yet",
-                            (unsigned)opt->n_asked);
     size_t count = (size_t)n * opt->n_dims;
+    if (opt->awaiting_tell) {
+        /* The same points again: the plugin keeps one tell per ask. */
+        if (n != opt->n_asked)
+            return mf_error_set(err, MF_ERR_INVALID,
+                                "mf_optimizer_ask: the previous %u points were not told yet "
+                                "(asking for %u again gives them again; not %u)",
+                                (unsigned)opt->n_asked, (unsigned)opt->n_asked, (unsigned)n);
+        memcpy(points, opt->asked, count * sizeof *points);
+        return MF_OK;
+    }
     double *copy = realloc(opt->asked, count * sizeof *copy);
     if (!copy)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory asking for %u points",
-                            (unsigned)n);
+        return mf_error_set(err, MF_ERR_NOMEM,
+                            "out of memory keeping the %u points asked (%zu bytes)",
+                            (unsigned)n, count * sizeof *copy);
     opt->asked = copy;
     /* NaN first, so points the plugin forgets to write are caught. */
     for (size_t k = 0; k < count; k++)
@@ -253,8 +287,10 @@ mf_status mf_optimizer_ask(mf_optimizer *opt, uint32_t n, double *points, mf_err
     if (r != MF_PLUGIN_OK)
         return fail(opt, "optimizer_ask", r, &perr, err);
     st = check_points(opt, n, points, "optimizer_ask", err);
-    if (st)
+    if (st) {
+        opt->refused = true;
         return st;
+    }
     memcpy(opt->asked, points, count * sizeof *points);
     opt->n_asked = n;
     opt->awaiting_tell = true;
@@ -275,7 +311,7 @@ static void note_best(mf_optimizer *opt, uint32_t n, const double *points, const
 mf_status mf_optimizer_tell(mf_optimizer *opt, uint32_t n, const double *points,
                             const double *errors, mf_error *err)
 {
-    mf_status st = need_started(opt, "mf_optimizer_tell", err);
+    mf_status st = need_usable(opt, "mf_optimizer_tell", err);
     if (st)
         return st;
     if (!opt->awaiting_tell)
@@ -290,7 +326,8 @@ mf_status mf_optimizer_tell(mf_optimizer *opt, uint32_t n, const double *points,
                             "mf_optimizer_tell: the points differ from those of the last ask");
     double *clean = malloc(n * sizeof *clean);
     if (!clean)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_set(err, MF_ERR_NOMEM, "out of memory telling %u errors (%zu bytes)",
+                            (unsigned)n, n * sizeof *clean);
     for (uint32_t i = 0; i < n; i++) {
         if (errors[i] < 0 || errors[i] == -INFINITY) {
             free(clean);
@@ -315,6 +352,8 @@ mf_status mf_optimizer_recommend(mf_optimizer *opt, double *point, double *error
     mf_status st = need_started(opt, "mf_optimizer_recommend", err);
     if (st)
         return st;
+    if (!point)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_optimizer_recommend: point is NULL");
     if (!opt->have_best)
         return mf_error_set(err, MF_ERR_INVALID,
                             "optimizer '%s': nothing to recommend before a point was evaluated",
@@ -361,7 +400,7 @@ static unsigned char *put(unsigned char *p, const void *src, size_t n)
 mf_status mf_optimizer_save(mf_optimizer *opt, void *buf, size_t cap, size_t *len,
                             mf_error *err)
 {
-    mf_status st = need_started(opt, "mf_optimizer_save", err);
+    mf_status st = need_usable(opt, "mf_optimizer_save", err);
     if (st)
         return st;
     if (!mf_optimizer_can_save(opt))
@@ -408,21 +447,18 @@ mf_status mf_optimizer_save(mf_optimizer *opt, void *buf, size_t cap, size_t *le
     return MF_OK;
 }
 
-mf_status mf_optimizer_load(mf_optimizer *opt, const void *buf, size_t len, mf_error *err)
+/* The saved bytes checked against this optimizer; *plugin and *plen the
+ * plugin's part. */
+static mf_status check_saved(const mf_optimizer *opt, const void *buf, size_t len,
+                             const unsigned char **plugin, size_t *plen, mf_error *err)
 {
-    mf_status st = need_started(opt, "mf_optimizer_load", err);
-    if (st)
-        return st;
-    if (!mf_optimizer_can_save(opt))
-        return mf_error_set(err, MF_ERR_UNSUPPORTED, "optimizer '%s' cannot load a saved state",
-                            opt->info->desc.name);
     const unsigned char *p = buf;
     size_t head = header_size(opt->n_dims);
     if (!buf || len < head || memcmp(p, save_magic, 8) != 0)
         return mf_error_set(err, MF_ERR_INVALID,
                             "optimizer state: not a saved optimizer state");
     uint32_t abi, n_dims;
-    uint64_t plen;
+    uint64_t n;
     memcpy(&abi, p + 8, 4);
     memcpy(&n_dims, p + 12, 4);
     if (abi != MF_PLUGIN_ABI_VERSION || n_dims != opt->n_dims)
@@ -431,15 +467,57 @@ mf_status mf_optimizer_load(mf_optimizer *opt, const void *buf, size_t len, mf_e
                             "optimizer has ABI 0x%x and %u",
                             (unsigned)abi, (unsigned)n_dims, (unsigned)MF_PLUGIN_ABI_VERSION,
                             (unsigned)opt->n_dims);
-    memcpy(&plen, p + head - 8, 8);
-    if (plen != len - head)
+    memcpy(&n, p + head - 8, 8);
+    if (n != len - head)
         return mf_error_set(err, MF_ERR_INVALID,
                             "optimizer state: truncated (%zu of %zu bytes)", len,
-                            head + (size_t)plen);
+                            head + (size_t)n);
+    *plugin = p + head;
+    *plen = (size_t)n;
+    return MF_OK;
+}
+
+/* The plugin's load goes into a state create has just made (plugin.h),
+ * beside the current one, which is replaced only when the load succeeds:
+ * a failed load leaves the optimizer as it was (its state, its random
+ * stream, a tell it awaits). */
+mf_status mf_optimizer_load(mf_optimizer *opt, const void *buf, size_t len, mf_error *err)
+{
+    mf_status st = need_started(opt, "mf_optimizer_load", err);
+    if (st)
+        return st;
+    if (!mf_optimizer_can_save(opt))
+        return mf_error_set(err, MF_ERR_UNSUPPORTED, "optimizer '%s' cannot load a saved state",
+                            opt->info->desc.name);
+    const unsigned char *plugin = NULL;
+    size_t plen = 0;
+    st = check_saved(opt, buf, len, &plugin, &plen, err);
+    if (st)
+        return st;
+    mf_rng before = opt->hc->rng; /* create may draw from it */
+    mf_space space = {sizeof space, opt->n_dims, (const char *const *)opt->names, opt->lo,
+                      opt->hi};
     mf_plugin_err perr = {0};
-    int r = opt->info->desc.optimizer_load(opt->state, p + head, (size_t)plen, &perr);
-    if (r != MF_PLUGIN_OK)
+    void *fresh = NULL;
+    int r = opt->info->desc.optimizer_create(mf_host_table(), opt->hc, &space, &fresh, &perr);
+    if (r != MF_PLUGIN_OK || !fresh) {
+        opt->hc->rng = before;
+        return r != MF_PLUGIN_OK
+                   ? fail(opt, "optimizer_create", r, &perr, err)
+                   : mf_error_set(err, MF_ERR_PLUGIN,
+                                  "optimizer '%s' (%s): optimizer_create succeeded but gave "
+                                  "no state",
+                                  opt->info->desc.name, opt->info->file);
+    }
+    r = opt->info->desc.optimizer_load(fresh, plugin, plen, &perr);
+    if (r != MF_PLUGIN_OK) {
+        opt->info->desc.optimizer_destroy(fresh);
+        opt->hc->rng = before;
         return fail(opt, "optimizer_load", r, &perr, err);
+    }
+    destroy_state(opt);
+    opt->state = fresh;
+    const unsigned char *p = buf;
     uint64_t s[4];
     memcpy(s, p + 16, 32);
     mf_rng_set_state(&opt->hc->rng, s);
@@ -447,10 +525,16 @@ mf_status mf_optimizer_load(mf_optimizer *opt, const void *buf, size_t len, mf_e
     memcpy(&opt->best_error, p + 56, 8);
     memcpy(opt->best, p + 64, 8 * (size_t)opt->n_dims);
     opt->awaiting_tell = false;
+    opt->refused = false;
     return MF_OK;
 }
 
 const mf_resolved_options *mf_optimizer_resolved_options(const mf_optimizer *opt)
 {
     return &opt->hc->opts;
+}
+
+bool mf_optimizer_between_rounds(const mf_optimizer *opt)
+{
+    return opt && opt->state && !opt->awaiting_tell && !opt->refused;
 }

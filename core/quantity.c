@@ -35,8 +35,9 @@ mf_status mf_quantity_parse(const char *s, double *value, mf_dim *dim, mf_error 
 
 mf_status mf_quantity_from_string(const char *s, mf_quantity *q, mf_error *err)
 {
-    if (!q)
-        return mf_error_set(err, MF_ERR_INVALID, "mf_quantity_from_string: q is NULL");
+    if (!q || !s)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_quantity_from_string: %s is NULL",
+                            q ? "the text" : "q");
     double value = 0.0;
     mf_dim dim = mf_dim_none();
     mf_status st = mf_quantity_parse(s, &value, &dim, err);
@@ -60,12 +61,16 @@ static mf_dim dim_of(const double d[7])
 
 char *mf_quantity_to_string(mf_quantity q, char *buf, size_t n)
 {
+    if (!buf || n == 0)
+        return NULL;
     return mf_quantity_format(q.value, dim_of(q.dim), buf, n);
 }
 
 char *mf_quantity_unit_string(const double dim[7], char *buf, size_t n)
 {
-    return mf_dim_format(dim_of(dim), buf, n);
+    if (!buf || n == 0)
+        return NULL;
+    return mf_dim_format(dim ? dim_of(dim) : mf_dim_none(), buf, n);
 }
 
 bool mf_quantity_same_unit(mf_quantity a, mf_quantity b)

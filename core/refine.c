@@ -427,7 +427,8 @@ static mf_status solve(refine_ctx *c, const double *start, int max_iter, mf_fit_
     if (!w || !u0) {
         gsl_multifit_nlinear_free(w);
         gsl_vector_free(u0);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "GSL's least-squares workspace",
+                              c->n_res * ((size_t)d + 4) * sizeof(double));
     }
     for (size_t p = 0; p < d; p++)
         gsl_vector_set(u0, p, to_u(f, (int)p, start[p]));
@@ -491,7 +492,9 @@ mf_status mf_fitter_refine(mf_fitter *f, const double *start, int max_iter, unsi
     mf_engine *fit_engine = f->engine, *eng = NULL;
     rc = ctx_init(&c, f, iteration, err) == MF_OK
              ? refine_engine(f, &eng, err)
-             : mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+             : mf_error_nomem(err, "refine's weights (per output, per step)",
+                              ((size_t)f->n_out + 1) * (size_t)f->n_steps *
+                                  (sizeof(long) + sizeof(double)));
     if (rc == MF_OK && (flags & MF_REFINE_EXACT_GRADIENT))
         rc = mf_fit_sens_new(f, &c.sens, err);
     if (rc == MF_OK) {

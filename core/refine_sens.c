@@ -243,7 +243,8 @@ static mf_status sens_inits(const mf_fitter *f, inits *in, mf_error *err)
     in->names = calloc(cap, sizeof *in->names);
     in->values = calloc(cap, sizeof *in->values);
     if (!in->names || !in->values)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the sensitivity equations' initial values",
+                              2 * cap * sizeof *in->names);
     for (int i = 0; i < m->n_state; i++)
         for (int j = 0; m->var[i].init && j < f->n_params; j++) {
             mf_expr *d = mf_expr_diff(m->var[i].init, param_name(f, j), err);
@@ -256,7 +257,8 @@ static mf_status sens_inits(const mf_fitter *f, inits *in, mf_error *err)
                 in->values[in->n] = mf_expr_to_string(d);
                 if (!in->names[in->n] || !in->values[in->n]) {
                     mf_expr_free(d);
-                    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+                    return mf_error_nomem(err, "a sensitivity variable's initial value",
+                                          strlen(name) + 256);
                 }
                 in->n++;
             }
@@ -274,7 +276,7 @@ static mf_status sens_text(const mf_fitter *f, char **out, mf_error *err)
     if (rc == MF_OK)
         rc = output_equations(f, &t, err);
     if (rc == MF_OK && t.bad)
-        rc = mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        rc = mf_error_nomem(err, "the sensitivity equations' text", t.cap ? t.cap * 2 : 1024);
     if (rc != MF_OK) {
         free(t.s);
         return rc;
@@ -307,7 +309,9 @@ static mf_status find_probes(const mf_fitter *f, fit_sens *s, mf_error *err)
     s->store = calloc(n, sizeof *s->store);
     s->param_var = calloc((size_t)f->n_params, sizeof *s->param_var);
     if (!s->probes || !s->store || !s->param_var)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the sensitivity probes",
+                              n * (sizeof *s->probes + sizeof *s->store) +
+                                  (size_t)f->n_params * sizeof *s->param_var);
     for (int j = 0; j < f->n_params; j++)
         s->param_var[j] = mf_model_find_var(s->m, param_name(f, j));
     for (int k = 0; k < s->n_probes; k++) {
@@ -322,7 +326,7 @@ static mf_status find_probes(const mf_fitter *f, fit_sens *s, mf_error *err)
         if (rc != MF_OK)
             return rc;
         if (!(s->store[k] = malloc(len * sizeof(double))))
-            return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+            return mf_error_nomem(err, "a sensitivity trace", len * sizeof(double));
     }
     return MF_OK;
 }
@@ -336,7 +340,7 @@ mf_status mf_fit_sens_new(const mf_fitter *f, fit_sens **out, mf_error *err)
                             "MF_REFINE_EXACT_GRADIENT");
     fit_sens *s = calloc(1, sizeof *s);
     if (!s)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the sensitivity model", sizeof *s);
     char *eqs = NULL;
     inits in = {0};
     mf_status rc = sens_text(f, &eqs, err);
@@ -370,7 +374,8 @@ mf_status mf_fit_sens_run(const mf_fitter *f, fit_sens *s, const double *x, doub
 {
     const double **values = calloc((size_t)s->m->n_var + 1, sizeof *values);
     if (!values)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the table of parameter values",
+                              ((size_t)s->m->n_var + 1) * sizeof *values);
     for (int j = 0; j < f->n_params; j++)
         values[s->param_var[j]] = &x[j];
     fit_run r = {

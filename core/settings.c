@@ -5,11 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static mf_status nomem(mf_error *err)
-{
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
-}
-
 static mf_dim dim_of(const double d[MF_NDIM])
 {
     mf_dim out;
@@ -41,7 +36,7 @@ mf_status mf_settings_text(char **dst, const char *text, mf_error *err)
 {
     char *c = NULL;
     if (text && *text && !(c = strdup(text)))
-        return nomem(err);
+        return mf_error_nomem(err, "a copy of a setting's text", strlen(text) + 1);
     free(*dst);
     *dst = c;
     return MF_OK;
@@ -72,7 +67,7 @@ mf_status mf_settings_constant(mf_setting_const **arr, int *n, const char *name,
         return mf_error_set(err, MF_ERR_NUMERIC, "the constant '%s' is not finite", name);
     mf_setting_const *c = mf_settings_slot((void **)arr, n, sizeof *c, name);
     if (!c)
-        return nomem(err);
+        return mf_error_nomem(err, "the list of constants", ((size_t)*n + 1) * sizeof *c);
     c->q = value;
     return MF_OK;
 }
@@ -99,12 +94,12 @@ mf_status mf_settings_series(mf_setting_series **arr, int *n, const char *what,
     size_t len = (size_t)n_traces * (size_t)n_steps;
     double *copy = malloc(len * sizeof *copy);
     if (!copy)
-        return nomem(err);
+        return mf_error_nomem(err, "a copy of a series", len * sizeof *copy);
     memcpy(copy, values, len * sizeof *copy);
     mf_setting_series *e = mf_settings_slot((void **)arr, n, sizeof *e, name);
     if (!e) {
         free(copy);
-        return nomem(err);
+        return mf_error_nomem(err, "the list of series", ((size_t)*n + 1) * sizeof *e);
     }
     free(e->v);
     e->v = copy;
@@ -126,7 +121,8 @@ mf_status mf_settings_init(mf_setting_init **arr, int *n, const char *variable,
     mf_setting_init *in = v ? mf_settings_slot((void **)arr, n, sizeof *in, variable) : NULL;
     if (!in) {
         free(v);
-        return nomem(err);
+        return mf_error_nomem(err, "a param_init entry",
+                              ((size_t)*n + 1) * sizeof *in + strlen(value) + 1);
     }
     free(in->value);
     in->value = v;
@@ -140,7 +136,9 @@ mf_status mf_settings_defs(const mf_setting_const *consts, int n_consts,
     *const_defs = calloc((size_t)n_consts + 1, sizeof **const_defs);
     *input_defs = calloc((size_t)n_inputs + 1, sizeof **input_defs);
     if (!*const_defs || !*input_defs)
-        return nomem(err); /* the caller frees both */
+        return mf_error_nomem(err, "the tables of constants and inputs",
+                              ((size_t)(n_consts + n_inputs) + 2) *
+                                  sizeof **const_defs); /* the caller frees both */
     for (int i = 0; i < n_consts; i++)
         (*const_defs)[i] =
             (mf_name_def){consts[i].name, consts[i].q.value, dim_of(consts[i].q.dim)};

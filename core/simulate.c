@@ -8,6 +8,7 @@
 #include "settings.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,26 +47,29 @@ struct mf_sim_result {
     mf_spike_list *spikes;
 };
 
-static mf_status nomem(mf_error *err)
+/* Every setter and mf_sim_run refuse a NULL simulation. */
+static mf_status no_sim(const char *function, mf_error *err)
 {
-    return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+    return mf_error_set(err, MF_ERR_INVALID, "%s: the simulation is NULL", function);
 }
 
 /* --- setup ------------------------------------------------------------------ */
 
 mf_status mf_sim_new(mf_context *ctx, const char *model, mf_sim **out, mf_error *err)
 {
+    if (!out)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_sim_new: out is NULL");
     *out = NULL;
     if (!model)
-        return mf_error_set(err, MF_ERR_INVALID, "no model text");
+        return mf_error_set(err, MF_ERR_INVALID, "mf_sim_new: no model text");
     mf_sim *s = calloc(1, sizeof *s);
     if (!s)
-        return nomem(err);
+        return mf_error_nomem(err, "a simulation", sizeof *s);
     s->ctx = ctx;
     s->model = strdup(model);
     if (!s->model) {
         free(s);
-        return nomem(err);
+        return mf_error_nomem(err, "a copy of the model text", strlen(model) + 1);
     }
     *out = s;
     return MF_OK;
@@ -96,23 +100,31 @@ void mf_sim_free(mf_sim *s)
 
 mf_status mf_sim_set_constant(mf_sim *s, const char *name, mf_quantity value, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_constant(&s->consts, &s->n_consts, name, value, err);
 }
 
 mf_status mf_sim_set_input(mf_sim *s, const char *name, mf_quantity unit, int n_traces,
                            long n_steps, const double *values, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_series(&s->inputs, &s->n_inputs, "input", name, unit, n_traces, n_steps,
                               values, err);
 }
 
 mf_status mf_sim_set_dt(mf_sim *s, double dt, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_dt(&s->dt, dt, err);
 }
 
 mf_status mf_sim_set_steps(mf_sim *s, long n_steps, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     if (n_steps < 1)
         return mf_error_set(err, MF_ERR_INVALID, "the number of steps must be at least 1");
     s->n_steps = n_steps;
@@ -121,11 +133,15 @@ mf_status mf_sim_set_steps(mf_sim *s, long n_steps, mf_error *err)
 
 mf_status mf_sim_set_method(mf_sim *s, const char *method, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_text(&s->method, method, err);
 }
 
 mf_status mf_sim_set_tolerance(mf_sim *s, double abs_tol, double rel_tol, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     if (!(abs_tol >= 0) || !(rel_tol >= 0) || (abs_tol == 0 && rel_tol == 0))
         return mf_error_set(err, MF_ERR_INVALID,
                             "tolerances must be >= 0 and not both 0 (got %g, %g)", abs_tol,
@@ -137,27 +153,37 @@ mf_status mf_sim_set_tolerance(mf_sim *s, double abs_tol, double rel_tol, mf_err
 
 mf_status mf_sim_set_threshold(mf_sim *s, const char *condition, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_text(&s->threshold, condition, err);
 }
 
 mf_status mf_sim_set_reset(mf_sim *s, const char *statements, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_text(&s->reset, statements, err);
 }
 
 mf_status mf_sim_set_refractory(mf_sim *s, const char *refractory, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_text(&s->refractory, refractory, err);
 }
 
 mf_status mf_sim_set_init(mf_sim *s, const char *variable, const char *value, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     return mf_settings_init(&s->inits, &s->n_inits, variable, value, err);
 }
 
 mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const double *values,
                            mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     mf_status rc = mf_settings_need_name(name, "parameter", err);
     if (rc != MF_OK)
         return rc;
@@ -169,12 +195,14 @@ mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const dou
                                 "parameter %s: the value of set %d is not finite", name, i);
     double *copy = malloc((size_t)n_samples * sizeof *copy);
     if (!copy)
-        return nomem(err);
+        return mf_error_nomem(err, "the values of a parameter",
+                              (size_t)n_samples * sizeof *copy);
     memcpy(copy, values, (size_t)n_samples * sizeof *copy);
     sim_param *p = mf_settings_slot((void **)&s->params, &s->n_params, sizeof *p, name);
     if (!p) {
         free(copy);
-        return nomem(err);
+        return mf_error_nomem(err, "the list of parameters",
+                              ((size_t)s->n_params + 1) * sizeof *p);
     }
     free(p->v);
     p->v = copy;
@@ -184,6 +212,8 @@ mf_status mf_sim_set_param(mf_sim *s, const char *name, int n_samples, const dou
 
 mf_status mf_sim_record(mf_sim *s, const char *variable, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
     mf_status rc = mf_settings_need_name(variable, "recorded variable", err);
     if (rc != MF_OK)
         return rc;
@@ -192,11 +222,12 @@ mf_status mf_sim_record(mf_sim *s, const char *variable, mf_error *err)
             return MF_OK;
     char **n = realloc(s->rec, ((size_t)s->n_rec + 1) * sizeof *n);
     if (!n)
-        return nomem(err);
+        return mf_error_nomem(err, "the list of recorded variables",
+                              ((size_t)s->n_rec + 1) * sizeof *n);
     s->rec = n;
     s->rec[s->n_rec] = strdup(variable);
     if (!s->rec[s->n_rec])
-        return nomem(err);
+        return mf_error_nomem(err, "a variable name", strlen(variable) + 1);
     s->n_rec++;
     return MF_OK;
 }
@@ -237,7 +268,8 @@ static mf_status compile(const mf_sim *s, sim_run *r, mf_error *err)
     r->init_names = calloc((size_t)s->n_inits + 1, sizeof *r->init_names);
     r->init_values = calloc((size_t)s->n_inits + 1, sizeof *r->init_values);
     if (!r->init_names || !r->init_values)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of initial values",
+                              2 * ((size_t)s->n_inits + 1) * sizeof *r->init_names);
     for (int i = 0; i < s->n_inits; i++) {
         r->init_names[i] = s->inits[i].name;
         r->init_values[i] = s->inits[i].value;
@@ -273,7 +305,8 @@ static mf_status check_inputs(const mf_sim *s, sim_run *r, mf_error *err)
     r->n_steps = s->n_steps;
     r->in = calloc((size_t)s->n_inputs + 1, sizeof *r->in);
     if (!r->in)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of inputs",
+                              ((size_t)s->n_inputs + 1) * sizeof *r->in);
     for (int i = 0; i < s->n_inputs; i++) {
         const mf_setting_series *in = &s->inputs[i];
         if (i > 0 &&
@@ -301,7 +334,8 @@ static mf_status bind_params(const mf_sim *s, sim_run *r, mf_error *err)
     const mf_model *m = r->m;
     r->values = calloc((size_t)m->n_var + 1, sizeof *r->values);
     if (!r->values)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of parameter values",
+                              ((size_t)m->n_var + 1) * sizeof *r->values);
     r->n_samples = 1;
     for (int i = 0; i < s->n_params; i++) {
         const sim_param *p = &s->params[i];
@@ -321,7 +355,8 @@ static mf_status bind_params(const mf_sim *s, sim_run *r, mf_error *err)
     }
     r->rec_vars = calloc((size_t)s->n_rec + 1, sizeof *r->rec_vars);
     if (!r->rec_vars)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of recorded variables",
+                              ((size_t)s->n_rec + 1) * sizeof *r->rec_vars);
     for (int i = 0; i < s->n_rec; i++) {
         int q = mf_model_find_quantity(m, s->rec[i]);
         if (q < 0)
@@ -353,7 +388,7 @@ static mf_status make_result(const mf_sim *s, const sim_run *r, mf_sim_result **
 {
     mf_sim_result *res = calloc(1, sizeof *res);
     if (!res)
-        return nomem(err);
+        return mf_error_nomem(err, "a simulation result", sizeof *res);
     *out = res;
     res->n_neurons = (long)r->n_samples * r->n_traces;
     res->n_steps = r->n_steps;
@@ -362,24 +397,35 @@ static mf_status make_result(const mf_sim *s, const sim_run *r, mf_sim_result **
     res->rec_names = calloc((size_t)s->n_rec + 1, sizeof *res->rec_names);
     res->rec = calloc((size_t)s->n_rec + 1, sizeof *res->rec);
     if (!res->rec_names || !res->rec)
-        return nomem(err);
+        return mf_error_nomem(err, "the table of recordings",
+                              2 * ((size_t)s->n_rec + 1) * sizeof *res->rec);
+    size_t bytes = (size_t)res->n_neurons * (size_t)res->n_steps * sizeof(double);
     for (int i = 0; i < s->n_rec; i++) {
         res->rec_names[i] = strdup(s->rec[i]);
-        res->rec[i] = malloc((size_t)res->n_neurons * (size_t)res->n_steps * sizeof(double));
+        res->rec[i] = malloc(bytes);
         res->n_rec++;
-        if (!res->rec_names[i] || !res->rec[i])
-            return nomem(err);
+        if (!res->rec_names[i] || !res->rec[i]) {
+            char what[160];
+            snprintf(what, sizeof what, "the recording of '%.64s' (%ld neurons x %ld steps)",
+                     s->rec[i], res->n_neurons, res->n_steps);
+            return mf_error_nomem(err, what, bytes);
+        }
     }
     if (r->m->threshold) {
         res->spikes = calloc((size_t)res->n_neurons + 1, sizeof *res->spikes);
         if (!res->spikes)
-            return nomem(err);
+            return mf_error_nomem(err, "the spike lists",
+                                  ((size_t)res->n_neurons + 1) * sizeof *res->spikes);
     }
     return MF_OK;
 }
 
 mf_status mf_sim_run(mf_sim *s, mf_sim_result **out, mf_error *err)
 {
+    if (!s)
+        return no_sim(__func__, err);
+    if (!out)
+        return mf_error_set(err, MF_ERR_INVALID, "mf_sim_run: out is NULL");
     *out = NULL;
     sim_run r;
     memset(&r, 0, sizeof r);
@@ -427,7 +473,7 @@ long mf_sim_result_steps(const mf_sim_result *r)
 
 double mf_sim_result_dt(const mf_sim_result *r)
 {
-    return r ? r->dt : 0;
+    return r ? r->dt : NAN;
 }
 
 const char *mf_sim_result_method(const mf_sim_result *r)
@@ -447,9 +493,11 @@ const double *mf_sim_result_trace(const mf_sim_result *r, const char *variable)
 
 const double *mf_sim_result_spikes(const mf_sim_result *r, long neuron, long *n)
 {
-    *n = 0;
+    if (n)
+        *n = 0;
     if (!r || !r->spikes || neuron < 0 || neuron >= r->n_neurons)
         return NULL;
-    *n = r->spikes[neuron].n;
+    if (n)
+        *n = r->spikes[neuron].n;
     return r->spikes[neuron].n ? r->spikes[neuron].t : NULL;
 }

@@ -99,7 +99,7 @@ static mf_status add_statement(mf_statements *s, mf_statement st, mf_error *err)
     if (!n) {
         free(st.target);
         mf_expr_free(st.expr);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the list of statements", ((size_t)s->n + 1) * sizeof *n);
     }
     s->st = n;
     s->st[s->n++] = st;
@@ -124,7 +124,7 @@ static mf_status parse_one(mf_statements *s, cursor *c, const char *end, mf_erro
     size_t len = (size_t)(c->p - name0);
     st.target = malloc(len + 1);
     if (!st.target)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a statement's target", len + 1);
     memcpy(st.target, name0, len);
     st.target[len] = '\0';
     skip_blanks(c);
@@ -140,7 +140,7 @@ static mf_status parse_one(mf_statements *s, cursor *c, const char *end, mf_erro
     char *rhs = malloc(rlen + 1);
     if (!rhs) {
         free(st.target);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a statement's right side", rlen + 1);
     }
     memcpy(rhs, c->p, rlen);
     rhs[rlen] = '\0';
@@ -161,11 +161,12 @@ mf_status mf_statements_parse(const char *text, const char *source, mf_statement
     *out = NULL;
     mf_statements *s = calloc(1, sizeof *s);
     if (!s)
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "a list of statements", sizeof *s);
     s->source = strdup(source ? source : "reset");
     if (!s->source) {
         free(s);
-        return mf_error_set(err, MF_ERR_NOMEM, "out of memory");
+        return mf_error_nomem(err, "the statements' source name",
+                              strlen(source ? source : "reset") + 1);
     }
     cursor c = {text ? text : "", 1, 1};
     while (*c.p) {

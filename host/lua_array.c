@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { NDIM = 7, TEXT_MAX = 96 };
 
@@ -29,8 +30,28 @@ mf_lua_array *mf_lua_push_array(lua_State *L, mf_array *a, const double dim[7])
     return u;
 }
 
+/* The machine's physical memory in bytes (0 when unknown). */
+static double machine_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
+}
+
 mf_lua_array *mf_lua_new_array(lua_State *L, size_t rows, size_t cols, const double dim[7])
 {
+    /* Refused up front, with both figures, rather than left to an
+     * allocator that may promise the memory (overcommit) and kill the run
+     * when it is touched, or abort under a sanitizer. */
+    double need = (double)rows * (double)cols * (double)sizeof(double);
+    double have = machine_memory();
+    if (have > 0 && need > have) {
+        char msg[160]; /* luaL_error knows no %zu */
+        snprintf(msg, sizeof msg,
+                 "an array of %zu x %zu values needs %.3g GB, more than this machine's memory "
+                 "(%.3g GB)",
+                 rows, cols, need / 1e9, have / 1e9);
+        luaL_error(L, "%s", msg);
+    }
     mf_lua_array *u = mf_lua_push_array(L, NULL, dim);
     mf_error err;
     if (mf_array_new(rows, cols, &u->a, &err) != MF_OK)
@@ -100,7 +121,10 @@ static void push_row_element(lua_State *L, int idx, lua_Integer j)
 static void store_element(lua_State *L, mf_lua_array *out, size_t r, size_t c, const char *what)
 {
     mf_quantity q;
-    if (!mf_lua_to_quantity(L, -1, &q))
+    char where[2 * TEXT_MAX] = "";
+    if (lua_type(L, -1) == LUA_TSTRING) /* only a string can need the name */
+        snprintf(where, sizeof where, "%s: element [%d][%d]", what, (int)r + 1, (int)c + 1);
+    if (!mf_lua_to_quantity(L, -1, &q, where))
         luaL_error(L, "%s: element [%d][%d] is a %s, not a number or quantity", what,
                    (int)r + 1, (int)c + 1, luaL_typename(L, -1));
     if (r == 0 && c == 0)
@@ -484,8 +508,14 @@ static operand get_operand(lua_State *L, int idx, const char *verb)
     operand o = {NULL, {0, {0}}};
     if (mf_lua_test_array(L, idx) || luaL_testudata(L, idx, MF_LUA_ROW))
         o.array = mf_lua_check_array(L, idx, "an operand");
-    else if (!mf_lua_to_quantity(L, idx, &o.scalar))
-        luaL_error(L, "cannot %s an array and a %s", verb, luaL_typename(L, idx));
+    else {
+        char what[TEXT_MAX] = "";
+        if (lua_type(L, idx) == LUA_TSTRING) /* only a string can need the name */
+            snprintf(what, sizeof what, "%s: the %s operand", verb,
+                     idx == 1 ? "left" : "right");
+        if (!mf_lua_to_quantity(L, idx, &o.scalar, what))
+            luaL_error(L, "cannot %s an array and a %s", verb, luaL_typename(L, idx));
+    }
     return o;
 }
 

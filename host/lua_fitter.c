@@ -197,6 +197,18 @@ static void set_model(lua_State *L, build *b)
     lua_setfield(L, b->state, "model");
 }
 
+/* The fitters a script made so far, plus one: a fitter's number names its
+ * default checkpoint (signals.h), the same in a rerun of the same script. */
+static int next_serial(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, "modelfit.fitters_made");
+    int n = (int)lua_tointeger(L, -1) + 1;
+    lua_pop(L, 1);
+    lua_pushinteger(L, n);
+    lua_setfield(L, LUA_REGISTRYINDEX, "modelfit.fitters_made");
+    return n;
+}
+
 static int new_fitter(lua_State *L, mf_fitter_kind kind)
 {
     static const char *const valid[] = {
@@ -238,13 +250,13 @@ static int new_fitter(lua_State *L, mf_fitter_kind kind)
     set_table(L, &b, "param_init", add_init);
     set_scalars(L, &b);
     lua_fitter *u = lua_newuserdatauv(L, sizeof *u, 1);
-    u->f = NULL;
+    memset(u, 0, sizeof *u);
     u->kind = kind;
-    u->busy = false;
     luaL_setmetatable(L, MF_LUA_FITTER);
     lua_pushvalue(L, b.state);
     lua_setiuservalue(L, -2, 1);
     mf_lua_fitter_ok(L, mf_fitter_new(mf_lua_context(L), b.spec, &u->f, &err), &err);
+    u->serial = next_serial(L);
     return 1;
 }
 

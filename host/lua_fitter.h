@@ -19,7 +19,9 @@
 typedef struct lua_fitter {
     mf_fitter *f;
     mf_fitter_kind kind;
-    bool busy; /* inside fit or refine: a callback may not re-enter */
+    bool busy;           /* inside fit or refine: a callback may not re-enter */
+    int serial;          /* 1 for the script's first fitter, 2 for the second... */
+    bool has_checkpoint; /* the last fit{} gave checkpoint = "file" */
 } lua_fitter;
 
 static inline mf_quantity mf_lua_fitter_quantity(double value, const double dim[7])
@@ -67,12 +69,17 @@ double *mf_lua_fitter_param_values(lua_State *L, int t, const char *key, const m
 
 /* fitter:fit's checkpoint, checkpoint_every, resume and history_file
  * fields of the table at t, set on the fitter (lua_fitter_guard.c);
- * guard_begin / guard_end bracket the library's fit (signal handlers). */
+ * guard_begin / guard_end bracket the library's fit (signal handlers).
+ * guard_end also saves the default checkpoint and results of a fit that a
+ * signal interrupted and that had no checkpoint (signals.h). */
 void mf_lua_fitter_guard_options(lua_State *L, int t, lua_fitter *u);
 void mf_lua_fitter_guard_begin(void);
-void mf_lua_fitter_guard_end(void);
-/* After a fit that returned MF_OK: raises when a signal still came. */
-void mf_lua_fitter_guard_check(lua_State *L);
+void mf_lua_fitter_guard_end(const lua_fitter *u);
+/* After the fit returned st (err): raises the library's error, or, when a
+ * signal interrupted the fit, says so ("interrupted after round R of N",
+ * R = last_round: the last round done, 0 for none). */
+void mf_lua_fitter_guard_check(lua_State *L, const lua_fitter *u, mf_status st,
+                               const mf_error *err, int last_round, int n_rounds);
 
 /* The methods (self at stack slot 1). */
 int mf_lua_fitter_fit(lua_State *L);

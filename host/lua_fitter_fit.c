@@ -29,7 +29,9 @@ typedef struct fit_cb {
     int fn;       /* CB_LUA: stack slot of the function */
     int err_slot; /* where an error of the function is kept */
     bool failed;
-    bool refine; /* the info table says iteration, not round */
+    bool refine;    /* the info table says iteration, not round */
+    int last_round; /* the last round done (from 1; 0: none), of n_rounds */
+    int n_rounds;
 } fit_cb;
 
 typedef struct cb_call {
@@ -91,6 +93,8 @@ static int run_callback(void *user, const mf_fitter *f, int round, int n_rounds,
                         const double *points, const double *errors)
 {
     fit_cb *cb = user;
+    cb->last_round = round + 1;
+    cb->n_rounds = n_rounds;
     if (cb->style == CB_TEXT)
         return mf_printer_callback(cb->printer, f, round, n_rounds, best, best_error, n_points,
                                    points, errors);
@@ -219,17 +223,7 @@ static void read_bounds(lua_State *L, int t, const mf_fitter *f, bounds *b)
     if (mf_lua_field(L, t, "params") == LUA_TNIL)
         return;
     int params = lua_gettop(L);
-    if (!lua_istable(L, params))
-        luaL_error(L, "fitter:fit: params must be a table {name = {low, high}}, not a %s",
-                   luaL_typename(L, params));
-    size_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, params)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "fitter:fit: params must be name = {low, high} entries");
-        n++;
-    }
+    size_t n = mf_lua_count_names(L, params, "fitter:fit: params");
     size_t m = n ? n : 1;
     b->names = lua_newuserdatauv(L, m * sizeof *b->names, 0);
     b->lo = lua_newuserdatauv(L, m * sizeof *b->lo, 0);
@@ -350,11 +344,11 @@ int mf_lua_fitter_fit(lua_State *L)
     mf_lua_fitter_guard_begin();
     mf_status st = mf_fitter_fit(u->f, opt, metrics, n_rounds, b.n, b.names, b.lo, b.hi,
                                  run_callback, &cb, restart, start_iteration, &err);
-    mf_lua_fitter_guard_end();
+    mf_lua_fitter_guard_end(u);
     u->busy = false;
     finish_callback(L, &cb);
-    mf_lua_fitter_ok(L, st, &err);
-    mf_lua_fitter_guard_check(L);
+    mf_lua_fitter_guard_check(L, u, st, &err, cb.last_round,
+                              cb.last_round ? cb.n_rounds : n_rounds);
     mf_lua_fitter_push_best(L, u->f);
     return 2;
 }

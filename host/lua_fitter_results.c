@@ -246,7 +246,7 @@ static void variable_dim(lua_State *L, int fitter, const char *name, double dim[
     memset(dim, 0, 7 * sizeof *dim);
     mf_lua_fitter_state(L, fitter, "dims");
     mf_quantity q;
-    if (lua_getfield(L, -1, name) != LUA_TNIL && mf_lua_to_quantity(L, -1, &q))
+    if (lua_getfield(L, -1, name) != LUA_TNIL && mf_lua_to_quantity(L, -1, &q, name))
         memcpy(dim, q.dim, sizeof q.dim);
     lua_pop(L, 2);
 }
@@ -263,15 +263,7 @@ static void read_inits(lua_State *L, int t, inits *in)
     if (mf_lua_field(L, t, "param_init") == LUA_TNIL)
         return;
     int tab = lua_gettop(L);
-    luaL_checktype(L, tab, LUA_TTABLE);
-    size_t n = 0;
-    lua_pushnil(L);
-    while (lua_next(L, tab)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "fitter:generate: param_init must be name = value entries");
-        n++;
-    }
+    size_t n = mf_lua_count_names(L, tab, "fitter:generate: param_init");
     size_t m = n ? n : 1;
     in->names = lua_newuserdatauv(L, m * sizeof *in->names, 0);
     in->values = lua_newuserdatauv(L, m * sizeof *in->values, 0);

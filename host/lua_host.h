@@ -73,6 +73,13 @@ int mf_lua_field(lua_State *L, int t, const char *key);
  * a brace-table argument is not ignored. */
 void mf_lua_check_fields(lua_State *L, int t, const char *kind, const char *const *valid);
 
+/* The number of entries of the name = value table at t (an absolute
+ * index), for sizing what is read from it. Raises "WHAT must be a table of
+ * name = value entries, not a string" for a value that is no table, and
+ * "WHAT: expected name = value entries, found a number key" for a key that
+ * is not a string. */
+size_t mf_lua_count_names(lua_State *L, int t, const char *what);
+
 /* Calls fn(L, name, value_index, user) for every entry of the name = value
  * table at t (an absolute index), sorted by name, so that the order (of
  * outputs, of messages) never depends on Lua's hashing. A key that is not
@@ -96,8 +103,11 @@ void mf_lua_push_quantity(lua_State *L, mf_quantity q);
 
 /* True when the value at idx is a quantity userdata, a number or a string
  * that parses as a quantity; *q gets it. Never raises for a wrong type
- * (returns false) but does raise for a string that is not a quantity. */
-bool mf_lua_to_quantity(lua_State *L, int idx, mf_quantity *q);
+ * (returns false) but does raise for a string that is not a quantity,
+ * naming `what` (where the value came from, e.g. "mf.TraceFitter:
+ * constants.El"; NULL: "a quantity string"), the string and the column:
+ * `constants.El: "5*mX" at column 3: unknown name 'mX'`. */
+bool mf_lua_to_quantity(lua_State *L, int idx, mf_quantity *q, const char *what);
 
 /* The quantity at idx (quantity, number, or a string like "0.01*ms");
  * raises a Lua error naming `what` otherwise. */
@@ -121,10 +131,6 @@ const char *mf_lua_check_expr(lua_State *L, int idx, const mf_quantity *unit, ch
 
 /* True when the two dimensions are equal (exponents within 1e-9). */
 bool mf_lua_same_dim(const double a[7], const double b[7]);
-
-/* An mf_quantity of value 1 with the dimension of a Brian unit name
- * ("second", "volt"); raises when the name is not a unit. */
-mf_quantity mf_lua_unit(lua_State *L, const char *name);
 
 /* ---- arrays with units (lua_array.c) ------------------------------------ */
 

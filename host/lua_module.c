@@ -160,9 +160,11 @@ static int compare_names(const void *a, const void *b)
 
 /* The keys are collected, checked and sorted first; the table keeps them
  * alive while fn runs. */
-void mf_lua_each_sorted(lua_State *L, int t, const char *what, mf_lua_entry_fn fn, void *user)
+size_t mf_lua_count_names(lua_State *L, int t, const char *what)
 {
-    luaL_checktype(L, t, LUA_TTABLE);
+    if (!lua_istable(L, t))
+        luaL_error(L, "%s must be a table of name = value entries, not a %s", what,
+                   luaL_typename(L, t));
     size_t n = 0;
     lua_pushnil(L);
     while (lua_next(L, t)) {
@@ -172,6 +174,12 @@ void mf_lua_each_sorted(lua_State *L, int t, const char *what, mf_lua_entry_fn f
                        luaL_typename(L, -1));
         n++;
     }
+    return n;
+}
+
+void mf_lua_each_sorted(lua_State *L, int t, const char *what, mf_lua_entry_fn fn, void *user)
+{
+    size_t n = mf_lua_count_names(L, t, what);
     const char **names = lua_newuserdatauv(L, (n ? n : 1) * sizeof *names, 0);
     int names_slot = lua_gettop(L);
     size_t i = 0;

@@ -35,7 +35,7 @@ static void set_option(lua_State *L, mf_options *o, const char *name, const char
     else if (type == LUA_TSTRING)
         st = mf_options_set_string(o, name, lua_tostring(L, -1), &err);
     else if (type == LUA_TUSERDATA && luaL_testudata(L, -1, MF_LUA_QUANTITY)) {
-        mf_lua_to_quantity(L, -1, &q);
+        mf_lua_to_quantity(L, -1, &q, what);
         st = mf_options_set_quantity(o, name, q.value, q.dim, &err);
     } else if (type == LUA_TTABLE || mf_lua_test_array(L, -1) ||
                luaL_testudata(L, -1, MF_LUA_ROW)) {

@@ -42,14 +42,44 @@ static mf_quantity number_quantity(double x)
     return q;
 }
 
-bool mf_lua_to_quantity(lua_State *L, int idx, mf_quantity *q)
+/* A quantity string the library refused, reported from the script's side:
+ * the library names the string itself as the place ("\"5*mX\":1:3: error:
+ * unknown name 'mX'"), which does not say which field or element held it.
+ * Raises `WHAT: "5*mX" at column 3: unknown name 'mX'` (no column when it
+ * is the first). */
+static int raise_string_error(lua_State *L, const char *what, const mf_error *err)
+{
+    char clean[MF_ERROR_MESSAGE_MAX], place[MF_ERROR_MESSAGE_MAX], tail[32];
+    mf_lua_clean_message(err->message[0] ? err->message : mf_status_string(err->status), clean,
+                         sizeof clean);
+    if (!what || !*what)
+        what = "a quantity string";
+    /* The library's place is "SOURCE:LINE:COL: " with SOURCE the quoted
+     * string; without one, the message is shown as it is. */
+    snprintf(tail, sizeof tail, ":%d:%d: ", err->line, err->col);
+    const char *cut = err->line > 0 && clean[0] == '"' ? strstr(clean + 1, tail) : NULL;
+    while (cut && cut[-1] != '"') /* the string itself may hold the same text */
+        cut = strstr(cut + 1, tail);
+    if (!cut)
+        return luaL_error(L, "%s: %s", what, clean);
+    snprintf(place, sizeof place, "%.*s", (int)(cut - clean), clean);
+    const char *body = cut + strlen(tail);
+    if (err->col <= 1)
+        return luaL_error(L, "%s: %s: %s", what, place, body);
+    return luaL_error(L, "%s: %s at column %d: %s", what, place, err->col, body);
+}
+
+bool mf_lua_to_quantity(lua_State *L, int idx, mf_quantity *q, const char *what)
 {
     switch (lua_type(L, idx)) {
     case LUA_TNUMBER: *q = number_quantity(lua_tonumber(L, idx)); return true;
     case LUA_TSTRING: {
         mf_error err;
+        if (strlen(lua_tostring(L, idx)) != lua_rawlen(L, idx))
+            luaL_error(L, "%s: a quantity string must not contain a zero byte",
+                       what && *what ? what : "a quantity string");
         if (mf_quantity_from_string(lua_tostring(L, idx), q, &err) != MF_OK)
-            mf_lua_raise(L, &err);
+            raise_string_error(L, what, &err);
         return true;
     }
     case LUA_TUSERDATA: {
@@ -65,7 +95,7 @@ bool mf_lua_to_quantity(lua_State *L, int idx, mf_quantity *q)
 mf_quantity mf_lua_check_quantity(lua_State *L, int idx, const char *what)
 {
     mf_quantity q;
-    if (!mf_lua_to_quantity(L, idx, &q))
+    if (!mf_lua_to_quantity(L, idx, &q, what))
         luaL_error(L, "%s must be a quantity (e.g. 0.01*u.ms or \"0.01*ms\"), not a %s", what,
                    luaL_typename(L, idx));
     return q;
@@ -119,15 +149,6 @@ const char *mf_lua_check_expr(lua_State *L, int idx, const mf_quantity *unit, ch
     return buf;
 }
 
-mf_quantity mf_lua_unit(lua_State *L, const char *name)
-{
-    mf_quantity q;
-    mf_error err;
-    if (mf_quantity_from_string(name, &q, &err) != MF_OK)
-        mf_lua_raise(L, &err);
-    return q;
-}
-
 /* ---- arithmetic ---------------------------------------------------------- */
 
 static bool is_array_operand(lua_State *L, int idx)
@@ -138,7 +159,10 @@ static bool is_array_operand(lua_State *L, int idx)
 static mf_quantity operand(lua_State *L, int idx, const char *verb)
 {
     mf_quantity q;
-    if (!mf_lua_to_quantity(L, idx, &q))
+    char what[TEXT_MAX] = "";
+    if (lua_type(L, idx) == LUA_TSTRING) /* only a string can need the name */
+        snprintf(what, sizeof what, "%s: the %s operand", verb, idx == 1 ? "left" : "right");
+    if (!mf_lua_to_quantity(L, idx, &q, what))
         luaL_error(L, "cannot %s a quantity and a %s", verb, luaL_typename(L, idx));
     return q;
 }

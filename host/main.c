@@ -27,7 +27,9 @@ static const mf_verb verbs[] = {
      "  Runs SCRIPT.lua with `require \"modelfit\"` available and ARGS in `arg`.\n"
      "  --resume  fits with a checkpoint continue from it (as resume = true)\n"
      "  SIGINT or SIGTERM during a fit: the fit writes its checkpoint and the run\n"
-     "  exits with status 130 or 143 and a line saying how to resume.\n",
+     "  exits with status 130 or 143 and a line saying how to resume. A fit with\n"
+     "  no checkpoint option gets SCRIPT.ckpt (when its optimizer can save) and\n"
+     "  SCRIPT.results.csv in the current directory; --resume finds SCRIPT.ckpt.\n",
      mf_verb_run},
 };
 enum { N_VERBS = sizeof verbs / sizeof verbs[0] };

@@ -5,6 +5,7 @@
  * points; a PNG is rendered at 2 pixels a point. */
 #include "plot.h"
 
+#include "atomic_file.h"
 #include "display_unit.h"
 
 #include <cairo-pdf.h>
@@ -560,9 +561,16 @@ static int cairo_failed(const char *path, cairo_status_t st, char *msg, size_t n
     return -1;
 }
 
-/* Draws on a vector surface (SVG, PDF) and finishes the file. */
-static int write_vector(cairo_surface_t *s, const char *path, const mf_plot_traces *p,
-                        const layout *lay, char *msg, size_t n)
+/* cairo's output goes to the temporary file of an atomic write. */
+static cairo_status_t write_stream(void *closure, const unsigned char *data, unsigned int len)
+{
+    FILE *f = closure;
+    return fwrite(data, 1, len, f) == len ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* Draws on a vector surface (SVG, PDF) writing into f and finishes it. */
+static cairo_status_t draw_vector(cairo_surface_t *s, const mf_plot_traces *p,
+                                  const layout *lay)
 {
     cairo_t *cr = cairo_create(s);
     draw_page(cr, p, lay);
@@ -572,11 +580,10 @@ static int write_vector(cairo_surface_t *s, const char *path, const mf_plot_trac
     if (st == CAIRO_STATUS_SUCCESS)
         st = cairo_surface_status(s);
     cairo_surface_destroy(s);
-    return st == CAIRO_STATUS_SUCCESS ? 0 : cairo_failed(path, st, msg, n);
+    return st;
 }
 
-static int write_png(const char *path, const mf_plot_traces *p, const layout *lay, char *msg,
-                     size_t n)
+static cairo_status_t draw_png(FILE *f, const mf_plot_traces *p, const layout *lay)
 {
     cairo_surface_t *s =
         cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(page_width * png_scale),
@@ -587,9 +594,38 @@ static int write_png(const char *path, const mf_plot_traces *p, const layout *la
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
     if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png(s, path);
+        st = cairo_surface_write_to_png_stream(s, write_stream, f);
     cairo_surface_destroy(s);
-    return st == CAIRO_STATUS_SUCCESS ? 0 : cairo_failed(path, st, msg, n);
+    return st;
+}
+
+enum plot_format { PLOT_PNG, PLOT_SVG, PLOT_PDF };
+
+/* The page in the format asked for, into a temporary file renamed onto
+ * path when whole (atomic_file.h): a failed or killed run never leaves a
+ * truncated figure behind, nor destroys the previous one. */
+static int write_atomic(const char *path, enum plot_format fmt, const mf_plot_traces *p,
+                        const layout *lay, char *msg, size_t n)
+{
+    mf_host_atomic out;
+    if (mf_host_atomic_open(&out, path, msg, n) != 0)
+        return -1;
+    cairo_status_t st;
+    if (fmt == PLOT_PNG)
+        st = draw_png(out.f, p, lay);
+    else if (fmt == PLOT_SVG)
+        st = draw_vector(
+            cairo_svg_surface_create_for_stream(write_stream, out.f, page_width, lay->height),
+            p, lay);
+    else
+        st = draw_vector(
+            cairo_pdf_surface_create_for_stream(write_stream, out.f, page_width, lay->height),
+            p, lay);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        mf_host_atomic_abort(&out);
+        return cairo_failed(path, st, msg, n);
+    }
+    return mf_host_atomic_commit(&out, msg, n);
 }
 
 int mf_plot_traces_write(const char *path, const mf_plot_traces *p, char *msg, size_t n)
@@ -604,13 +640,11 @@ int mf_plot_traces_write(const char *path, const mf_plot_traces *p, char *msg, s
         return -1;
     }
     if (ends_with(path, ".png"))
-        return write_png(path, p, &lay, msg, n);
+        return write_atomic(path, PLOT_PNG, p, &lay, msg, n);
     if (ends_with(path, ".svg"))
-        return write_vector(cairo_svg_surface_create(path, page_width, lay.height), path, p,
-                            &lay, msg, n);
+        return write_atomic(path, PLOT_SVG, p, &lay, msg, n);
     if (ends_with(path, ".pdf"))
-        return write_vector(cairo_pdf_surface_create(path, page_width, lay.height), path, p,
-                            &lay, msg, n);
+        return write_atomic(path, PLOT_PDF, p, &lay, msg, n);
     snprintf(msg, n, "%s: unknown plot format (the file name must end in .svg, .png or .pdf)",
              path);
     return -1;

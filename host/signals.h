@@ -10,6 +10,12 @@
  * `modelfit run` then exits with 128 + the signal (130, 143) and one line
  * saying how to resume (mf_host_interrupt_line).
  *
+ * Nothing done is lost: a fit whose script gave no checkpoint gets default
+ * files on an interruption, written by the host in the current directory
+ * (mf_host_default_file): the checkpoint, when the optimizer can save its
+ * state, and always the results (the history as CSV). `modelfit run
+ * --resume` resumes such a fit from its default checkpoint.
+ *
  * This state is the process's (a signal handler has no other place to
  * write); the library itself keeps none. */
 #ifndef MF_HOST_SIGNALS_H
@@ -36,9 +42,25 @@ bool mf_host_resume(void);
 /* Remembers whether the interrupted fit had a checkpoint. */
 void mf_host_note_checkpoint(bool has_checkpoint);
 
-/* The line printed when a fit was interrupted: what happened and the
- * command that resumes it (argv: the script and its arguments, quoted for
- * a POSIX shell). */
+/* The script `modelfit run` runs (copied), for the default files' names. */
+void mf_host_set_script(const char *script);
+
+/* The name of a default file of the script's fitter number `serial` (1:
+ * the first fitter the script made), relative to the current directory:
+ * SCRIPT.ckpt and SCRIPT.results.csv for the first fitter, SCRIPT.2.ckpt
+ * and SCRIPT.2.results.csv for the second..., SCRIPT being the script's
+ * file name without its directory and ".lua". `suffix`: "ckpt" or
+ * "results.csv". Returns buf. */
+char *mf_host_default_file(int serial, const char *suffix, char *buf, size_t n);
+
+/* What the host saved for an interrupted fit that had no checkpoint: the
+ * default checkpoint and results written (NULL: not written) and, when
+ * something could not be saved, why (NULL: all saved). Copied. */
+void mf_host_note_saved(const char *ckpt, const char *results, const char *problem);
+
+/* The line printed when a fit was interrupted: what happened, the files
+ * saved (absolute paths) and the command that resumes it (argv: the script
+ * and its arguments, quoted for a POSIX shell). */
 void mf_host_interrupt_line(const char *message, int argc, char **argv, char *buf, size_t n);
 
 #endif

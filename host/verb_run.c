@@ -148,6 +148,7 @@ int mf_verb_run(int argc, char **argv)
         mf_context_free(ctx);
         return 1;
     }
+    mf_host_set_script(argv[1]);
     run_args r = {argv[1], argc - 2, argv + 2, ctx, argv + 1};
     int status = mf_host_mpi_end(ctx, run(&r));
     mf_context_free(ctx);

@@ -342,7 +342,7 @@ static void test_stop_flag(void **state)
     stopper s = {a.f, 1, 0, &flag};
     mf_error e;
     assert_int_equal(case_fit(&a, 6, stop_cb, &s, &e), MF_ERR_STOPPED);
-    assert_contains(e.message, "interrupted after 2 of 6 rounds (no checkpoint was asked for)");
+    assert_contains(e.message, "interrupted after 2 of 6 rounds (no checkpoint was asked for;");
     assert_int_equal(mf_fitter_history_size(a.f), 2 * N_SAMPLES);
     /* The flag is the caller's: cleared, the fit goes on. */
     flag = 0;

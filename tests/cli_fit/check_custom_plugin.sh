@@ -7,8 +7,14 @@ set -u
 bin=$1; src=$2; work=$3
 rm -rf "$work" && mkdir -p "$work" || exit 1
 sh "$src/examples/custom_plugin/build.sh" "$work/plugins" || { echo "FAIL: build.sh"; exit 1; }
-MODELFIT_PLUGIN_PATH="$work/plugins" "$bin" plugins hillclimb |
-    grep -q "file: $work/plugins/hillclimb.so" || { echo "FAIL: modelfit plugins"; exit 1; }
+# The output is kept in a file, not piped into grep, so modelfit's own exit
+# status is checked too.
+MODELFIT_PLUGIN_PATH="$work/plugins" "$bin" plugins hillclimb > "$work/plugins.out" 2>&1
+status=$?
+[ $status -eq 0 ] ||
+    { cat "$work/plugins.out"; echo "FAIL: modelfit plugins hillclimb: exit status $status"; exit 1; }
+grep -q "file: $work/plugins/hillclimb.so" "$work/plugins.out" ||
+    { cat "$work/plugins.out"; echo "FAIL: modelfit plugins does not name the built file"; exit 1; }
 "$bin" run "$src/examples/custom_plugin/fit.lua" "$work/plugins" > "$work/out" 2> "$work/err"
 status=$?
 cat "$work/out"

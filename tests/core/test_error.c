@@ -61,6 +61,26 @@ static void test_error_body(void **state)
     assert_string_equal(mf_error_body("plain note"), "plain note");
 }
 
+/* "out of memory allocating <what> (<size>)", the size readable. */
+static void test_error_nomem_names_size(void **state)
+{
+    (void)state;
+    mf_error err;
+    assert_int_equal(mf_error_nomem(&err, "the history", 9999), MF_ERR_NOMEM);
+    assert_int_equal(err.status, MF_ERR_NOMEM);
+    assert_string_equal(err.message,
+                        "error: out of memory allocating the history (9999 bytes)");
+    mf_error_nomem(&err, "x", 10000);
+    assert_string_equal(err.message, "error: out of memory allocating x (10.0 kB)");
+    mf_error_nomem(&err, "x", 2500000);
+    assert_string_equal(err.message, "error: out of memory allocating x (2.5 MB)");
+    mf_error_nomem(&err, "x", (size_t)3 << 40);
+    assert_string_equal(err.message, "error: out of memory allocating x (3298.5 GB)");
+    mf_error_nomem(&err, NULL, 1);
+    assert_string_equal(err.message, "error: out of memory allocating memory (1 bytes)");
+    assert_int_equal(mf_error_nomem(NULL, "x", 1), MF_ERR_NOMEM);
+}
+
 static void test_status_strings(void **state)
 {
     (void)state;
@@ -78,6 +98,7 @@ int main(void)
         cmocka_unit_test(test_error_long_message_truncates),
         cmocka_unit_test(test_error_body),
         cmocka_unit_test(test_status_strings),
+        cmocka_unit_test(test_error_nomem_names_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

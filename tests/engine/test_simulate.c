@@ -234,6 +234,33 @@ static void test_errors(void **state)
     mf_sim_result_free(NULL);
 }
 
+/* ASan builds: a request no allocator can serve returns NULL (as glibc's
+ * does) instead of stopping the program, so the message can be checked. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+
+/* A recording too large for any machine (2^63 bytes: malloc refuses
+ * anything past PTRDIFF_MAX) fails with a message naming it and its size. */
+static void test_out_of_memory_names_the_recording(void **state)
+{
+    (void)state;
+    mf_error err;
+    mf_sim *s = NULL;
+    mf_sim_result *r = NULL;
+    ok(mf_sim_new(NULL, "dv/dt = -v/(10*ms) : volt", &s, &err), &err);
+    ok(mf_sim_set_dt(s, 1e-4, &err), &err);
+    ok(mf_sim_set_steps(s, (1L << 60) + 1, &err), &err);
+    ok(mf_sim_record(s, "v", &err), &err);
+    expect(mf_sim_run(s, &r, &err), MF_ERR_NOMEM, &err,
+           "out of memory allocating the recording of 'v' (1 neurons x 1152921504606846977 "
+           "steps) (9223372036.9 GB)");
+    assert_null(r);
+    mf_sim_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_record_subexpression),
         cmocka_unit_test(test_hh_matches_brian_and_threads),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_out_of_memory_names_the_recording),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

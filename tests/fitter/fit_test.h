@@ -97,6 +97,50 @@ static inline mf_metric *ft_metric(mf_context *ctx, const char *name, ...)
     return m;
 }
 
+/* brian2modelfitting's test_multiobjective fixture: two outputs relaxing
+ * with tau = 5 ms, var1 (dimensionless) towards the parameter target1 and
+ * var2 (volt) towards target2, from 0, against constant targets 5 and
+ * -7 mV over FT_TWO_N steps of 0.1 ms. The metrics m[0] and m[1] are mse
+ * from 50 ms (the last FT_TWO_KEPT steps), the second normalized by 1 mV
+ * (the caller frees them); the bounds are FT_TWO_NAMES, FT_TWO_LO and
+ * FT_TWO_HI. Exponential Euler (the default for this linear model) follows
+ * the relaxation exactly: var(t_k) = T * g_k with g_k = ft_two_g(k) =
+ * 1 - exp(-k dt / 5 ms). */
+enum { FT_TWO_N = 1000, FT_TWO_KEPT = 500 };
+#define FT_TWO_NAMES ((const char *const[]){"target1", "target2"})
+#define FT_TWO_LO    ((const double[]){-10, -10e-3})
+#define FT_TWO_HI    ((const double[]){10, 10e-3})
+
+static inline double ft_two_g(int k)
+{
+    return 1 - exp(-k * 1e-4 / 5e-3);
+}
+
+static inline mf_fitter *ft_two_outputs(mf_context *ctx, int n_samples, mf_metric *m[2])
+{
+    static double x[FT_TWO_N], v1[FT_TWO_N], v2[FT_TWO_N];
+    for (int i = 0; i < FT_TWO_N; i++)
+        x[i] = 0, v1[i] = 5, v2[i] = -7e-3;
+    mf_fitter_spec *s;
+    mf_fitter *f;
+    FT_OK(mf_fitter_spec_new(MF_FITTER_TRACES, &s, err));
+    FT_OK(mf_fitter_spec_set_model(s,
+                                   "dvar1/dt = (target1 - var1 + x)/(5*ms) : 1\n"
+                                   "dvar2/dt = (target2 - var2)/(5*ms) : volt\n"
+                                   "target1 : 1 (constant)\ntarget2 : volt (constant)\n",
+                                   NULL, err));
+    FT_OK(mf_fitter_spec_set_input(s, "x", ft_unit("1"), 1, FT_TWO_N, x, err));
+    FT_OK(mf_fitter_spec_set_output(s, "var1", ft_unit("1"), 1, FT_TWO_N, v1, err));
+    FT_OK(mf_fitter_spec_set_output(s, "var2", ft_unit("volt"), 1, FT_TWO_N, v2, err));
+    FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
+    FT_OK(mf_fitter_spec_set_n_samples(s, n_samples, err));
+    FT_OK(mf_fitter_new(ctx, s, &f, err));
+    mf_fitter_spec_free(s);
+    m[0] = ft_metric(ctx, "mse", "t_start=50*ms", NULL);
+    m[1] = ft_metric(ctx, "mse", "t_start=50*ms", "normalization=1*mV", NULL);
+    return f;
+}
+
 /* Reads a whole file into a new string (NULL when absent). */
 static inline char *ft_read_file(const char *path)
 {

@@ -92,6 +92,7 @@ typedef struct side {
     mf_optimizer *opt;
     mf_metric *metric;
     int n_bounds;
+    const double *hi;       /* the bounds' highs */
     const char *fail_first; /* ends its program with this error before fitting */
     int calls;              /* callback calls */
     double seen[64];        /* errors the callback saw */
@@ -130,6 +131,7 @@ static void side_new(side *s, hub *h, int rank, int size, double shift)
     s->m.h = h;
     s->m.rank = rank;
     s->n_bounds = 2;
+    s->hi = hi;
     mf_error err;
     static double v[N_TRACES * N_STEPS], cur[N_TRACES * N_STEPS];
     make_data(v, cur, shift);
@@ -179,8 +181,8 @@ static void *script(void *arg)
         s->rc[0] = mf_group_finish(s->g, MF_ERR_INVALID, s->fail_first, &s->err[0]);
         return NULL;
     }
-    s->rc[0] = mf_fitter_fit(s->f, s->opt, &s->metric, 3, s->n_bounds, names, lo, hi, count_cb,
-                             s, false, -1, &s->err[0]);
+    s->rc[0] = mf_fitter_fit(s->f, s->opt, &s->metric, 3, s->n_bounds, names, lo, s->hi,
+                             count_cb, s, false, -1, &s->err[0]);
     if (s->rc[0] == MF_OK)
         s->rc[1] = mf_fitter_fit(s->f, NULL, NULL, 2, 0, NULL, NULL, NULL, count_cb, s, false,
                                  -1, &s->err[1]);
@@ -277,7 +279,9 @@ static void test_other_data_is_refused(void **state)
     side_new(&b, &h, 1, 2, 1e-15);
     run_pair(&a, &b);
     assert_int_not_equal(a.rc[0], MF_OK);
-    assert_non_null(strstr(a.err[0].message, "process 1 of 2 fits different data"));
+    assert_non_null(strstr(a.err[0].message, "process 1 of 2 fits with other settings than "
+                                             "process 0: the data (input or target traces) "
+                                             "differs; every process"));
     /* The worker fails with rank 0's message, word for word. */
     assert_int_not_equal(b.rc[0], MF_OK);
     assert_string_equal(b.err[0].message, a.err[0].message);
@@ -286,6 +290,55 @@ static void test_other_data_is_refused(void **state)
     assert_int_equal(mf_fitter_history_size(a.f), 0);
     side_free(&a);
     side_free(&b);
+    pthread_barrier_destroy(&h.bar);
+}
+
+/* Other bounds are named as the part that differs; another optimizer
+ * seed is not a mismatch (only process 0's optimizer is used). */
+static void test_other_bounds_are_named(void **state)
+{
+    (void)state;
+    hub h;
+    pthread_barrier_init(&h.bar, NULL, 2);
+    side a, b;
+    side_new(&a, &h, 0, 2, 0);
+    side_new(&b, &h, 1, 2, 0);
+    const double other_hi[] = {30e-9, 90e-3};
+    b.hi = other_hi;
+    mf_options *o;
+    mf_error err;
+    mf_optimizer_free(b.opt);
+    assert_int_equal(mf_options_new(&o, &err), MF_OK);
+    assert_int_equal(mf_options_set_int(o, "seed", 9, &err), MF_OK);
+    assert_int_equal(mf_optimizer_new(b.ctx, "de", o, &b.opt, &err), MF_OK);
+    mf_options_free(o);
+    run_pair(&a, &b);
+    assert_int_not_equal(a.rc[0], MF_OK);
+    assert_non_null(strstr(a.err[0].message, "process 1 of 2 fits with other settings than "
+                                             "process 0: the parameter bounds differs; every"));
+    assert_string_equal(b.err[0].message, a.err[0].message);
+    side_free(&a);
+    side_free(&b);
+
+    /* The seed alone: the same history as one process. */
+    side one, c, d;
+    side_new(&one, &h, 0, 1, 0);
+    side_new(&c, &h, 0, 2, 0);
+    side_new(&d, &h, 1, 2, 0);
+    mf_optimizer_free(d.opt);
+    assert_int_equal(mf_options_new(&o, &err), MF_OK);
+    assert_int_equal(mf_options_set_int(o, "seed", 9, &err), MF_OK);
+    assert_int_equal(mf_optimizer_new(d.ctx, "de", o, &d.opt, &err), MF_OK);
+    mf_options_free(o);
+    script(&one);
+    run_pair(&c, &d);
+    assert_int_equal(c.rc[0], MF_OK);
+    assert_int_equal(d.rc[0], MF_OK);
+    assert_same_history(one.f, c.f);
+    assert_same_history(one.f, d.f);
+    side_free(&one);
+    side_free(&c);
+    side_free(&d);
     pthread_barrier_destroy(&h.bar);
 }
 
@@ -391,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_history_as_one_process),
         cmocka_unit_test(test_other_data_is_refused),
+        cmocka_unit_test(test_other_bounds_are_named),
         cmocka_unit_test(test_worker_setup_failure_is_named),
         cmocka_unit_test(test_ended_worker_is_reported),
         cmocka_unit_test(test_deal_is_a_balanced_permutation),

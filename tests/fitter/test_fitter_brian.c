@@ -319,36 +319,12 @@ static void changes_need_restart(void **state)
 static void multi_output(void **state)
 {
     (void)state;
-    enum { N = 1000 };
-    static double x[N], v1[N], v2[N];
-    for (int i = 0; i < N; i++) {
-        x[i] = 0;
-        v1[i] = 5;
-        v2[i] = -7 * MV;
-    }
     mf_context *ctx = ft_context(0);
-    mf_fitter_spec *s;
-    mf_fitter *f;
-    FT_OK(mf_fitter_spec_new(MF_FITTER_TRACES, &s, err));
-    FT_OK(mf_fitter_spec_set_model(s,
-                                   "dvar1/dt = (target1 - var1 + x)/(5*ms) : 1\n"
-                                   "dvar2/dt = (target2 - var2)/(5*ms) : volt\n"
-                                   "target1 : 1 (constant)\n"
-                                   "target2 : volt (constant)\n",
-                                   NULL, err));
-    FT_OK(mf_fitter_spec_set_input(s, "x", ft_unit("1"), 1, N, x, err));
-    FT_OK(mf_fitter_spec_set_output(s, "var1", ft_unit("1"), 1, N, v1, err));
-    FT_OK(mf_fitter_spec_set_output(s, "var2", ft_unit("volt"), 1, N, v2, err));
-    FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
-    FT_OK(mf_fitter_spec_set_n_samples(s, 40, err));
-    FT_OK(mf_fitter_new(ctx, s, &f, err));
-    mf_fitter_spec_free(s);
-    mf_metric *m[2] = {ft_metric(ctx, "mse", "t_start=50*ms", NULL),
-                       ft_metric(ctx, "mse", "t_start=50*ms", "normalization=1*mV", NULL)};
+    mf_metric *m[2];
+    mf_fitter *f = ft_two_outputs(ctx, 40, m);
     mf_optimizer *opt = ft_optimizer(ctx, "de", 11);
-    const char *names[] = {"target1", "target2"};
-    const double lo[] = {-10, -10 * MV}, hi[] = {10, 10 * MV};
-    FT_OK(mf_fitter_fit(f, opt, m, 25, 2, names, lo, hi, NULL, NULL, false, -1, err));
+    FT_OK(mf_fitter_fit(f, opt, m, 25, 2, FT_TWO_NAMES, FT_TWO_LO, FT_TWO_HI, NULL, NULL, false,
+                        -1, err));
     double best[2], e;
     FT_OK(mf_fitter_best(f, best, &e, err));
     assert_true(fabs(best[0] - 5) < 0.1);
@@ -357,13 +333,13 @@ static void multi_output(void **state)
     /* The errors, from the analytic relaxation x(t) = target*(1 - exp(-t/5ms)),
      * which exponential Euler follows exactly for this linear equation. */
     double e1 = 0, e2 = 0;
-    for (int k = 500; k < N; k++) {
-        double g = 1 - exp(-k * 1e-4 / 5e-3);
+    for (int k = FT_TWO_N - FT_TWO_KEPT; k < FT_TWO_N; k++) {
+        double g = ft_two_g(k);
         e1 += pow(best[0] * g - 5, 2);
         e2 += pow(best[1] * g + 7 * MV, 2);
     }
-    e1 /= 500;
-    e2 /= 500;
+    e1 /= FT_TWO_KEPT;
+    e2 /= FT_TWO_KEPT;
     assert_true(fabs(e - (e1 + e2 / (MV * MV))) <= 1e-9 * e);
     long ib = -1;
     for (long i = 0; i < mf_fitter_history_size(f); i++)

@@ -285,36 +285,16 @@ static void metric_descriptions(void **state)
 static void multi_output_optimum(void **state)
 {
     (void)state;
-    enum { N = 1000 };
-    static double x[N], v1[N], v2[N];
-    for (int i = 0; i < N; i++)
-        x[i] = 0, v1[i] = 5, v2[i] = -7e-3;
     mf_context *ctx = ft_context(0);
-    mf_fitter_spec *s;
-    mf_fitter *f;
-    FT_OK(mf_fitter_spec_new(MF_FITTER_TRACES, &s, err));
-    FT_OK(mf_fitter_spec_set_model(s,
-                                   "dvar1/dt = (target1 - var1 + x)/(5*ms) : 1\n"
-                                   "dvar2/dt = (target2 - var2)/(5*ms) : volt\n"
-                                   "target1 : 1 (constant)\ntarget2 : volt (constant)\n",
-                                   NULL, err));
-    FT_OK(mf_fitter_spec_set_input(s, "x", ft_unit("1"), 1, N, x, err));
-    FT_OK(mf_fitter_spec_set_output(s, "var1", ft_unit("1"), 1, N, v1, err));
-    FT_OK(mf_fitter_spec_set_output(s, "var2", ft_unit("volt"), 1, N, v2, err));
-    FT_OK(mf_fitter_spec_set_dt(s, 1e-4, err));
-    FT_OK(mf_fitter_spec_set_n_samples(s, 10, err));
-    FT_OK(mf_fitter_new(ctx, s, &f, err));
-    mf_fitter_spec_free(s);
-    mf_metric *m[2] = {ft_metric(ctx, "mse", "t_start=50*ms", NULL),
-                       ft_metric(ctx, "mse", "t_start=50*ms", "normalization=1*mV", NULL)};
+    mf_metric *m[2];
+    mf_fitter *f = ft_two_outputs(ctx, 10, m);
     mf_optimizer *o = ft_optimizer(ctx, "random", 4);
-    const char *tn[] = {"target1", "target2"};
-    const double tlo[] = {-10, -10e-3}, thi[] = {10, 10e-3};
-    FT_OK(mf_fitter_fit(f, o, m, 1, 2, tn, tlo, thi, NULL, NULL, false, -1, err));
+    FT_OK(mf_fitter_fit(f, o, m, 1, 2, FT_TWO_NAMES, FT_TWO_LO, FT_TWO_HI, NULL, NULL, false,
+                        -1, err));
     double r[2], e;
     double sg = 0, sg2 = 0;
-    for (int k = 500; k < N; k++) {
-        double g = 1 - exp(-k * 1e-4 / 5e-3);
+    for (int k = FT_TWO_N - FT_TWO_KEPT; k < FT_TWO_N; k++) {
+        double g = ft_two_g(k);
         sg += g, sg2 += g * g;
     }
     for (int exact = 0; exact < 2; exact++) {

@@ -75,7 +75,7 @@ quiet)
     ;;
 mismatch | rankfail)
     variant=other-data
-    want="process 1 of 2 fits different data"
+    want="process 1 of 2 fits with other settings than process 0: the data (input or target traces) differs;"
     if [ "$case_" = rankfail ]; then
         variant=fail
         want="process 1 of 2: it has ended its program with an error: fit_same.lua:[0-9]*: this process fails on purpose"

@@ -24,6 +24,33 @@ env -u LD_LIBRARY_PATH "$tmp/prefix/bin/modelfit" --version >"$tmp/version.log" 
     grep -q '^modelfit [0-9]' "$tmp/version.log" ||
     { cat "$tmp/version.log"; fail "the installed modelfit does not start without LD_LIBRARY_PATH"; }
 
+# The installed library searches its own <libdir>/modelfit/plugins, found
+# from where it is (not the configured prefix), and never the build tree's:
+# every plugin `modelfit plugins` lists is an installed file, also after
+# the whole installation is moved elsewhere.
+libdir=$(dirname "$(dirname "$pc")")
+check_installed_plugins() { # PREFIX LIBDIR
+    env -u MODELFIT_PLUGIN_PATH "$1/bin/modelfit" plugins >"$tmp/list.txt" 2>&1 ||
+        { cat "$tmp/list.txt"; fail "modelfit plugins failed from $1"; }
+    for p in de gamma grid mse random; do
+        grep -q "^$p .* $2/modelfit/plugins/$p.so\$" "$tmp/list.txt" ||
+            { cat "$tmp/list.txt"; fail "the installed modelfit in $1 does not list $2/modelfit/plugins/$p.so"; }
+    done
+    ! grep -q "$build/plugins" "$tmp/list.txt" ||
+        { cat "$tmp/list.txt"; fail "the installed modelfit in $1 loads the build tree's plugins"; }
+    env -u MODELFIT_PLUGIN_PATH "$1/bin/modelfit" plugins de >"$tmp/de.txt" 2>&1 &&
+        grep -q "^  file: $2/modelfit/plugins/de.so\$" "$tmp/de.txt" ||
+        { cat "$tmp/de.txt"; fail "modelfit plugins de from $1 is not $2/modelfit/plugins/de.so"; }
+}
+check_installed_plugins "$tmp/prefix" "$libdir"
+mv "$tmp/prefix" "$tmp/moved"
+check_installed_plugins "$tmp/moved" "$tmp/moved/${libdir#"$tmp/prefix/"}"
+mv "$tmp/moved" "$tmp/prefix"
+# The build tree's CLI still uses the build tree's plugins.
+env -u MODELFIT_PLUGIN_PATH "$exe" plugins de >"$tmp/de.txt" 2>&1 &&
+    grep -q "^  file: $build/plugins/de.so\$" "$tmp/de.txt" ||
+    { cat "$tmp/de.txt"; fail "the build tree's modelfit does not use $build/plugins"; }
+
 # 1. pkg-config and the template's Makefile, from a directory of our own.
 mkdir "$tmp/pc"
 (cd "$tmp/pc" && PKG_CONFIG_PATH="$(dirname "$pc")" make -f "$src/sdk/template/Makefile") \
@@ -46,7 +73,10 @@ for d in pc cm; do
     # Loaded through MODELFIT_PLUGIN_PATH, first in the search order.
     MODELFIT_PLUGIN_PATH="$tmp/$d" MF_CONFORMANCE_EXPECT="hillclimb,mae" "$conformance" ||
         fail "conformance of the $d build"
-    MODELFIT_PLUGIN_PATH="$tmp/$d" "$exe" plugins hillclimb | grep -q "file: $tmp/$d/hillclimb.so" ||
-        fail "modelfit plugins does not find the $d build"
+    # Into a file, not a pipe, so modelfit's exit status is checked too.
+    MODELFIT_PLUGIN_PATH="$tmp/$d" "$exe" plugins hillclimb > "$tmp/$d.plugins" 2>&1 ||
+        { cat "$tmp/$d.plugins"; fail "modelfit plugins hillclimb failed for the $d build"; }
+    grep -q "file: $tmp/$d/hillclimb.so" "$tmp/$d.plugins" ||
+        { cat "$tmp/$d.plugins"; fail "modelfit plugins does not find the $d build"; }
 done
-echo "ok: SDK installed, template built with pkg-config and CMake, loaded and conformant"
+echo "ok: SDK installed, its plugins found where installed (and moved), template built with pkg-config and CMake, loaded and conformant"

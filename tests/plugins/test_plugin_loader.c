@@ -367,8 +367,12 @@ static void test_ask_tell_protocol(void **state)
     assert_int_equal(mf_optimizer_tell(opt, 2, p, e, &err), MF_ERR_INVALID);
     expect_text(err.message, "no ask to answer");
     assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_OK);
-    assert_int_equal(mf_optimizer_ask(opt, 2, q, &err), MF_ERR_INVALID);
-    expect_text(err.message, "were not told yet");
+    /* Asked again before the tell: the same points (the plugin is not
+     * asked twice); another count is refused. */
+    assert_int_equal(mf_optimizer_ask(opt, 2, q, &err), MF_OK);
+    assert_memory_equal(p, q, sizeof q);
+    assert_int_equal(mf_optimizer_ask(opt, 1, q, &err), MF_ERR_INVALID);
+    expect_text(err.message, "the previous 2 points were not told yet");
     assert_int_equal(mf_optimizer_tell(opt, 1, p, e, &err), MF_ERR_INVALID);
     memcpy(q, p, sizeof q);
     q[0] = q[0] / 2 + 0.25;
@@ -392,6 +396,103 @@ static void test_ask_tell_protocol(void **state)
     expect_text(err.message, "optimizer 'grid' has no option 'pints'; valid options: points, "
                              "points_per_param, seed");
     mf_options_free(o);
+    mf_context_free(ctx);
+}
+
+/* The pending-tell rule (plugin_optimizer.c) with a plugin that fails
+ * when asked twice without a tell and proposes a point outside the bounds
+ * at its second ask: the wrapper and the plugin never disagree about a
+ * tell being due. */
+static void test_pending_tell(void **state)
+{
+    (void)state;
+    mf_context *ctx = new_context(BROKEN_DIR);
+    mf_optimizer *opt = broken_optimizer(ctx, "strict_outside");
+    mf_error err;
+    double p[2 * 2], q[2 * 2], e[2] = {1, 2};
+    assert_int_equal(mf_optimizer_start(opt, 2, names, lo, hi, &err), MF_OK);
+    /* An evaluation that failed asks again: the same points, no plugin
+     * call (which would fail with "asked again without a tell"). */
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 2, q, &err), MF_OK);
+    assert_memory_equal(p, q, sizeof p);
+    assert_int_equal(mf_optimizer_tell(opt, 2, p, e, &err), MF_OK);
+    size_t len, len2;
+    assert_int_equal(mf_optimizer_save(opt, NULL, 0, &len, &err), MF_OK);
+    unsigned char *saved = malloc(len);
+    assert_non_null(saved);
+    assert_int_equal(mf_optimizer_save(opt, saved, len, &len, &err), MF_OK);
+
+    /* Its second ask goes outside the bounds: refused, and from then on
+     * the plugin waits for a tell the host will never give. */
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_ERR_PLUGIN);
+    expect_text(err.message, "returned point 0 with a = 2, outside its bounds");
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_ERR_INVALID);
+    expect_text(err.message, "optimizer 'strict_outside' proposed points outside its bounds "
+                             "earlier and still waits for their errors");
+    assert_int_equal(mf_optimizer_tell(opt, 2, p, e, &err), MF_ERR_INVALID);
+    assert_int_equal(mf_optimizer_save(opt, NULL, 0, &len2, &err), MF_ERR_INVALID);
+
+    /* A load replaces the state (this plugin loads only into a fresh
+     * one): the plugin is asked again, its ask 2, outside again (the
+     * plugin's refusal, not the wrapper's). */
+    assert_int_equal(mf_optimizer_load(opt, saved, len, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_ERR_PLUGIN);
+    expect_text(err.message, "outside its bounds");
+    /* A saved count far past 2 (its high byte set): inside. */
+    saved[len - 1] = 0x7f;
+    assert_int_equal(mf_optimizer_load(opt, saved, len, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_OK);
+    assert_int_equal(mf_optimizer_tell(opt, 2, p, e, &err), MF_OK);
+
+    /* A start makes a fresh state: ask 1 and 2 again. */
+    assert_int_equal(mf_optimizer_start(opt, 2, names, lo, hi, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_OK);
+    assert_int_equal(mf_optimizer_tell(opt, 2, p, e, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 2, p, &err), MF_ERR_PLUGIN);
+    free(saved);
+    mf_optimizer_free(opt);
+    mf_context_free(ctx);
+}
+
+/* A load that fails leaves the optimizer as it was: here waiting for the
+ * tell of its last ask, which still works. */
+static void test_failed_load_keeps_state(void **state)
+{
+    (void)state;
+    mf_context *ctx = new_context(BROKEN_DIR);
+    mf_optimizer *opt = broken_optimizer(ctx, "strict_outside");
+    mf_error err;
+    double p[2], e[1] = {1};
+    assert_int_equal(mf_optimizer_start(opt, 2, names, lo, hi, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 1, p, &err), MF_OK);
+    assert_int_equal(mf_optimizer_tell(opt, 1, p, e, &err), MF_OK);
+    size_t len;
+    assert_int_equal(mf_optimizer_save(opt, NULL, 0, &len, &err), MF_OK);
+    unsigned char *saved = malloc(len + 1);
+    assert_non_null(saved);
+    assert_int_equal(mf_optimizer_save(opt, saved, len, &len, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 1, p, &err), MF_ERR_PLUGIN); /* ask 2: outside */
+    assert_int_equal(mf_optimizer_start(opt, 2, names, lo, hi, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 1, p, &err), MF_OK); /* ask 1, tell due */
+    /* A state of another length: the plugin's load refuses it. */
+    saved[len] = 0;
+    unsigned char *longer = malloc(len + 1);
+    assert_non_null(longer);
+    memcpy(longer, saved, len + 1);
+    uint64_t plen;
+    memcpy(&plen, longer + len - 4 - 8, 8);
+    plen++;
+    memcpy(longer + len - 4 - 8, &plen, 8);
+    assert_int_equal(mf_optimizer_load(opt, longer, len + 1, &err), MF_ERR_PLUGIN);
+    expect_text(err.message, "optimizer_load failed: not my state");
+    /* Still the state that was there: the tell it waits for is accepted,
+     * and its next ask is ask 2 (outside). */
+    assert_int_equal(mf_optimizer_tell(opt, 1, p, e, &err), MF_OK);
+    assert_int_equal(mf_optimizer_ask(opt, 1, p, &err), MF_ERR_PLUGIN);
+    free(longer);
+    free(saved);
+    mf_optimizer_free(opt);
     mf_context_free(ctx);
 }
 
@@ -476,6 +577,8 @@ int main(void)
         cmocka_unit_test(test_same_file_loaded_once),
         cmocka_unit_test(test_misbehaving_optimizers),
         cmocka_unit_test(test_ask_tell_protocol),
+        cmocka_unit_test(test_pending_tell),
+        cmocka_unit_test(test_failed_load_keeps_state),
         cmocka_unit_test(test_misbehaving_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,7 +54,8 @@ MF_API const char *mf_context_cache_dir(const mf_context *ctx);
  * MF_ERR_INVALID, naming the valid names, for any other name; ctx is then
  * unchanged. Takes effect for engines made after the call. */
 MF_API mf_status mf_context_set_backend(mf_context *ctx, const char *name, mf_error *err);
-/* The name set by mf_context_set_backend: "auto", "native" or "interp". */
+/* The name set by mf_context_set_backend: "auto", "native" or "interp"
+ * ("auto" for a NULL ctx, as for a simulation without a context). */
 MF_API const char *mf_context_backend(const mf_context *ctx);
 
 #ifdef __cplusplus

@@ -72,6 +72,7 @@ typedef struct mf_group mf_group;
 MF_API mf_status mf_group_new(const mf_group_ops *ops, void *user, int rank, int size,
                               mf_group **out, mf_error *err);
 MF_API void mf_group_free(mf_group *group);
+/* A NULL group is this process alone: rank 0 of 1. */
 MF_API int mf_group_rank(const mf_group *group);
 MF_API int mf_group_size(const mf_group *group);
 
@@ -86,7 +87,9 @@ MF_API mf_group *mf_context_group(const mf_context *ctx);
  * (answering a fit they are not in with an error), then report their
  * outcome; process 0 collects the reports. Returns on process 0 the first
  * failure of another process as "process R: message" (MF_OK when all of
- * them succeeded), on the others MF_OK, or a transport error anywhere. */
+ * them succeeded), on the others MF_OK, or a transport error anywhere.
+ * A NULL group (this process alone) or a group of one: MF_OK, nothing to
+ * do. */
 MF_API mf_status mf_group_finish(mf_group *group, mf_status status, const char *message,
                                  mf_error *err);
 /* True after a failed operation: the processes may be out of step, and
@@ -104,6 +107,7 @@ typedef struct mf_group_stats {
     double bytes_out;  /* process 0: bytes of points sent to the others */
     double bytes_back; /* process 0: bytes of errors received from them */
 } mf_group_stats;
+/* All zero for a NULL group. */
 MF_API void mf_group_get_stats(const mf_group *group, mf_group_stats *stats);
 
 #ifdef __cplusplus

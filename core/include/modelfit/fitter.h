@@ -162,7 +162,16 @@ typedef int (*mf_fit_callback)(void *user, const mf_fitter *fitter, int round, i
  *
  * The optimizer and metrics are borrowed: keep them alive while the fitter
  * may use them. A stopping callback or an exhausted optimizer (grid) ends
- * the fit early with MF_OK; mf_fitter_stop_reason says why. */
+ * the fit early with MF_OK; mf_fitter_stop_reason says why.
+ *
+ * A round is atomic: its points enter the history and the optimizer (its
+ * tell) together, or neither does. When a round's evaluation fails (a
+ * plugin error, a process that fails in a distributed fit, ...) or the
+ * optimizer refuses the tell, the fit returns that error with the rounds
+ * before it in the history (and in a checkpoint written then); the next
+ * call without restart redoes the round with the same points (the
+ * optimizer gives them again, mf_optimizer_ask) and the same
+ * `iteration`. */
 MF_API mf_status mf_fitter_fit(mf_fitter *fitter, mf_optimizer *optimizer,
                                mf_metric *const *metrics, int n_rounds, int n_bounds,
                                const char *const *names, const double *lo, const double *hi,
@@ -180,7 +189,9 @@ MF_API const char *mf_fitter_stop_reason(const mf_fitter *fitter);
  * neurons.iteration); -1 before any round. */
 MF_API long mf_fitter_iteration(const mf_fitter *fitter);
 
-/* Description. */
+/* Description. For a NULL fitter these accessors and the history's give
+ * 0 (the kind and counts), NULL, NaN (dt, errors), -1 (the iteration, a
+ * round) or a dimensionless unit. */
 MF_API mf_fitter_kind mf_fitter_get_kind(const mf_fitter *fitter);
 MF_API mf_context *mf_fitter_context(const mf_fitter *fitter);
 MF_API int mf_fitter_n_samples(const mf_fitter *fitter);
@@ -297,8 +308,19 @@ MF_API mf_status mf_fitter_refine(mf_fitter *fitter, const double *start, int ma
  * part: model, constants, data, dt, method, bounds, metrics and their
  * options, optimizer and its options, n_samples) and a SHA-256 of the
  * whole file. An optimizer without save/load is refused up front, by the
- * fit that would write (MF_ERR_UNSUPPORTED). path NULL turns checkpoints
- * off. */
+ * fit that would write (MF_ERR_UNSUPPORTED), and so is a path that cannot
+ * be written (its directory missing or read-only, or a directory itself:
+ * MF_ERR_IO), before round 1 and before anything of the fitter changes.
+ * path NULL turns checkpoints off.
+ *
+ * Cost: every checkpoint holds the whole history, about (n_params + 1 +
+ * 2 n_outputs) x 8 + 4 bytes per evaluated point, and is fsync'ed, so a fit
+ * checkpointed every round writes O(rounds^2) bytes in all. Measured
+ * (ext4, SSD): 0.6 ms for a 20 kB checkpoint, 10 ms for 2 MB (1000 rounds
+ * of 30 points, 5 parameters), 106 ms for 20 MB (10000 such rounds). When
+ * rounds are much faster than that, checkpoint every k rounds (the file is
+ * then at most k rounds old; an interruption still writes one at the end)
+ * or rely on mf_fitter_write_checkpoint after an interruption. */
 MF_API mf_status mf_fitter_set_checkpoint(mf_fitter *fitter, const char *path, int every,
                                           mf_error *err);
 
@@ -317,6 +339,29 @@ MF_API mf_status mf_fitter_set_checkpoint(mf_fitter *fitter, const char *path, i
  * used. With a fixed seed a stopped and resumed fit gives the same
  * history, bit for bit, as one that never stopped. path NULL disarms. */
 MF_API mf_status mf_fitter_resume(mf_fitter *fitter, const char *path, mf_error *err);
+
+/* Writes a checkpoint of the fit as it stands now to `path` (the same file
+ * and format as mf_fitter_set_checkpoint's, written atomically), whether
+ * or not a checkpoint path was set: e.g. after a fit returned
+ * MF_ERR_STOPPED (an interruption) or failed, so that nothing done is
+ * lost. It holds the rounds that entered the history: the optimizer state
+ * after the last whole round (a round whose evaluation failed is not in
+ * it; mf_fitter_fit's "a round is atomic"), the history, the best, and
+ * which fit call wrote it and how far that call got, so that
+ * mf_fitter_resume(path) in a rerun of the same program continues there.
+ * It may also be called from a fit's callback (the round just done is
+ * included). Refused with MF_ERR_INVALID before any fit (nothing to
+ * save) or for a NULL fitter or path, and with MF_ERR_UNSUPPORTED for an
+ * optimizer whose plugin has no save/load (the message names it; the
+ * history can still be written with mf_fitter_write_csv). MF_ERR_IO when
+ * the file cannot be written (nothing is left at path then).
+ *
+ * With mf_fitter_write_csv (the results) this is what a program does on
+ * an interruption (SIGINT/SIGTERM): the modelfit host writes
+ * `<script>.ckpt` and `<script>.results.csv` this way and prints the
+ * command that resumes. */
+MF_API mf_status mf_fitter_write_checkpoint(const mf_fitter *fitter, const char *path,
+                                            mf_error *err);
 
 /* The history as CSV (mf_fitter_write_csv's format) kept on disk while
  * fitting: each fit rewrites the file with the history so far when it

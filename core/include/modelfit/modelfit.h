@@ -4,7 +4,12 @@
  * breaking programs built against it; libmodelfit.so.1 keeps its soname
  * until an incompatible change. Every function that can fail returns an
  * mf_status and fills the caller's mf_error (see status.h). `_free(NULL)`
- * is a no-op everywhere; whoever allocates frees. */
+ * is a no-op everywhere; whoever allocates frees. A NULL handle (or a NULL
+ * `out` pointer) is never a crash: functions returning mf_status refuse it
+ * with MF_ERR_INVALID, accessors that cannot fail return a neutral value
+ * (0, NULL, false, NaN for a real number, -1 for an index or iteration, a
+ * dimensionless unit), and setters returning void do nothing
+ * (tests/core/test_api_null.c calls every function so). */
 #ifndef MODELFIT_MODELFIT_H
 #define MODELFIT_MODELFIT_H
 

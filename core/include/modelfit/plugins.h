@@ -75,7 +75,8 @@ MF_API const char *mf_plugin_info_file(const mf_plugin_info *info);
 /* true when an earlier plugin of the same name and kind hides this one. */
 MF_API bool mf_plugin_info_shadowed(const mf_plugin_info *info);
 /* Formats an option's default for display ("0.5 ms", "10", "true",
- * "\"currenttobest1\"", "[]", "(required)"). Returns buf. */
+ * "\"currenttobest1\"", "[]", "(required)"). Returns buf ("" for a NULL
+ * spec). */
 MF_API char *mf_plugin_option_default(const mf_option_spec *spec, char *buf, size_t n);
 /* "double", "int", "bool", "string", "quantity", "double array". */
 MF_API const char *mf_plugin_option_type_name(uint32_t type);
@@ -100,9 +101,11 @@ MF_API mf_status mf_options_set_int(mf_options *opts, const char *name, int64_t 
                                     mf_error *err);
 MF_API mf_status mf_options_set_bool(mf_options *opts, const char *name, bool value,
                                      mf_error *err);
+/* A NULL value is the empty string. */
 MF_API mf_status mf_options_set_string(mf_options *opts, const char *name, const char *value,
                                        mf_error *err);
-/* A quantity: its value in SI and its dimension as base-unit exponents. */
+/* A quantity: its value in SI and its dimension as base-unit exponents
+ * (dims NULL: dimensionless). */
 MF_API mf_status mf_options_set_quantity(mf_options *opts, const char *name, double value_si,
                                          const double dims[MF_N_BASE_UNITS], mf_error *err);
 /* Copies n values (n may be 0: an empty array). */
@@ -142,7 +145,12 @@ MF_API mf_status mf_optimizer_start(mf_optimizer *opt, uint32_t n_dims,
 /* n points into points[n * n_dims] (row-major). Every coordinate is checked:
  * NaN or outside its bounds is MF_ERR_PLUGIN naming the plugin, the point
  * and the parameter. An exhausted optimizer (grid) gives MF_ERR_STOPPED with
- * its message. Each ask must be followed by one tell before the next ask. */
+ * its message. The plugin sees one tell per ask: an ask while the last
+ * ask's points are not told yet (their evaluation failed, say) gives those
+ * same points again for the same n (the plugin is not called; another n is
+ * MF_ERR_INVALID). After points that failed the check the plugin still
+ * waits for a tell the host will not give: ask, tell and save are then
+ * refused (MF_ERR_INVALID) until mf_optimizer_start or mf_optimizer_load. */
 MF_API mf_status mf_optimizer_ask(mf_optimizer *opt, uint32_t n, double *points, mf_error *err);
 /* The errors of the n points of the last ask (points must be those points,
  * unchanged). NaN errors are passed to the plugin as +inf ("worst"); a
@@ -159,9 +167,12 @@ MF_API uint32_t mf_optimizer_n_dims(const mf_optimizer *opt);
 
 /* Checkpoints: the whole state (random stream, host bookkeeping and the
  * plugin's own bytes). buf NULL asks the size into *len; otherwise writes
- * at most cap bytes (MF_ERR_INVALID when too small) and sets *len.
- * MF_ERR_UNSUPPORTED when the plugin has no save/load. load needs a started
- * optimizer with the same space and options. */
+ * at most cap bytes (MF_ERR_INVALID when too small) and sets *len; refused
+ * (MF_ERR_INVALID) while a tell is due. MF_ERR_UNSUPPORTED when the plugin
+ * has no save/load. load needs a started optimizer with the same space and
+ * options; it loads into a fresh plugin state and replaces the current one
+ * only when that succeeds, so a failed load leaves the optimizer as it
+ * was. */
 MF_API bool mf_optimizer_can_save(const mf_optimizer *opt);
 MF_API mf_status mf_optimizer_save(mf_optimizer *opt, void *buf, size_t cap, size_t *len,
                                    mf_error *err);

@@ -29,10 +29,11 @@ typedef struct mf_quantity {
 MF_API mf_status mf_quantity_from_string(const char *s, mf_quantity *q, mf_error *err);
 
 /* Writes q in its best unit, as Brian displays it ("-65 mV", "10.02 nS").
- * Truncates to fit n bytes; returns buf. */
+ * Truncates to fit n bytes; returns buf (NULL when buf is NULL or n 0). */
 MF_API char *mf_quantity_to_string(mf_quantity q, char *buf, size_t n);
 
-/* Writes a dimension as a unit ("V", "V/s", "m^2", "1"); returns buf. */
+/* Writes a dimension as a unit ("V", "V/s", "m^2", "1"; dim NULL:
+ * dimensionless); returns buf (NULL when buf is NULL or n 0). */
 MF_API char *mf_quantity_unit_string(const double dim[7], char *buf, size_t n);
 
 /* True when a and b have the same dimension (exponents within 1e-9). */

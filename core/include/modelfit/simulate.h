@@ -36,7 +36,10 @@ extern "C" {
 typedef struct mf_sim mf_sim;
 typedef struct mf_sim_result mf_sim_result;
 
-/* A new simulation of the model text (Brian equations). The text is checked
+/* Every function below that takes an mf_sim refuses a NULL one with
+ * MF_ERR_INVALID.
+ *
+ * A new simulation of the model text (Brian equations). The text is checked
  * when the simulation first runs, once the constants and inputs it uses are
  * known. ctx gives the thread count (NULL: OpenMP's default); it must
  * outlive the simulation. */
@@ -102,6 +105,7 @@ MF_API mf_status mf_sim_record(mf_sim *s, const char *variable, mf_error *err);
  * parameter, a bad input, an unknown method... */
 MF_API mf_status mf_sim_run(mf_sim *s, mf_sim_result **out, mf_error *err);
 
+/* The result's accessors give 0, NULL or NaN (dt) for a NULL r. */
 MF_API void mf_sim_result_free(mf_sim_result *r);
 MF_API long mf_sim_result_neurons(const mf_sim_result *r);
 MF_API long mf_sim_result_steps(const mf_sim_result *r);
@@ -113,7 +117,7 @@ MF_API const char *mf_sim_result_method(const mf_sim_result *r);
  * variable was not recorded. Owned by r. */
 MF_API const double *mf_sim_result_trace(const mf_sim_result *r, const char *variable);
 /* The spike times (s) of a neuron and their number; NULL with *n = 0 when
- * it did not spike (or there is no threshold). Owned by r. */
+ * it did not spike (or there is no threshold). Owned by r. n may be NULL. */
 MF_API const double *mf_sim_result_spikes(const mf_sim_result *r, long neuron, long *n);
 
 #ifdef __cplusplus

@@ -210,6 +210,19 @@ fails("fitter:fit: unknown field 'n_round' (valid: optimizer, metric", broken.fi
 fails("params.tau must have", new_fitter().fit, new_fitter(), {optimizer = opt, callback = "none",
       params = {El = bounds.El, tau = {1 * u.mV, 2 * u.mV}}})
 fails("callback must be", broken.fit, broken, {callback = "fancy"})
+fails("fitter:fit: params: expected name = value entries, found a number key", broken.fit,
+      broken, {params = {bounds.El}, callback = "none"})
+fails("fitter:fit: params must be a table of name = value entries, not a string", broken.fit,
+      broken, {params = "El", callback = "none"})
+fails("fitter:generate: param_init: expected name = value entries, found a number key",
+      fitter.generate, fitter, {param_init = {-65 * u.mV}})
+fails("fitter:generate: param_init must be a table of name = value entries, not a number",
+      fitter.generate, fitter, {param_init = 3})
+-- A bad quantity string names the field it came from.
+fails([[mf.TraceFitter: constants.R: "100*Mohms" at column 5: unknown name 'Mohms']], new_fitter,
+      {constants = {R = "100*Mohms"}})
+fails([[fitter:fit: params.El: "x": unknown name 'x']], broken.fit, broken,
+      {params = {El = {"x", -50 * u.mV}, tau = bounds.tau}, callback = "none"})
 
 -- ---- the online trace fitter: its error is the MSE computed in Lua ------------------
 local online = mf.OnlineTraceFitter{
@@ -282,6 +295,25 @@ assert(sf.kind == "SpikeFitter")
 local sbest, serr = sf:fit{optimizer = mf.optimizer("de", {seed = 1}), n_rounds = 6,
                            callback = "none", params = {tau = {2 * u.ms, 40 * u.ms}}}
 assert(type(serr) == "number" and serr >= 0, "a gamma error is a number")
+-- The targets against the analytic LIF: from -70 mV towards Vinf = EL + R*I
+-- the threshold -50 mV is reached after tau*ln((Vinf + 70 mV)/(Vinf + 50 mV)),
+-- then 2 ms of refractoriness and the same again (times on the dt grid).
+for k, I in ipairs({0.25, 0.3}) do
+    local vinf = -70 * u.mV + R * (I * u.nA)
+    local t1 = 10 * u.ms * math.log((vinf + 70 * u.mV) / (vinf + 50 * u.mV))
+    local train = lif_spikes[k]
+    assert(math.abs((train[1] - t1) / dt) <= 1.5, ("trace %d: first spike %s, analytic %s"):format(
+        k, tostring(train[1]), tostring(t1)))
+    for i = 2, #train do
+        local gap = train[i] - train[i - 1]
+        assert(math.abs((gap - t1 - 2 * u.ms) / dt) <= 1.5, "trace " .. k .. ": interval " .. gap)
+    end
+end
+-- The fit finds the tau that made the targets: within 2% every spike of
+-- the ~200 ms trains stays inside gamma's 2 ms window (the period moves by
+-- ln 5 = 1.6 times tau's change), so the error is near 0.
+assert(close(sbest.tau, 10 * u.ms, 0.02), "the spike fit's tau " .. tostring(sbest.tau))
+assert(serr < 0.1, "the spike fit's gamma error " .. serr)
 local gen = sf:generate{params = {tau = 10 * u.ms}, output_var = {"v", "spikes"}}
 assert(gen.v:rows() == 2 and #gen.spikes == 2)
 for k = 1, 2 do

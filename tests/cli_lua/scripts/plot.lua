@@ -65,5 +65,36 @@ end, "unit A")
 fails(function() mf.plot_traces{file = dir .. "/x.svg", dt = u.ms, tittle = "x"} end, "tittle")
 fails(function()
     mf.plot_traces{file = "/nonexistent-dir/x.png", errors = {1}}
-end, "/nonexistent-dir/x.png")
+end, "/nonexistent-dir/x.png: cannot write: No such file or directory")
+
+-- Plots are written atomically: into a temporary file in the same
+-- directory, renamed onto the target when whole. A hard link to the old
+-- file keeps the old bytes (an in-place write would change both names), no
+-- temporary file is left, and a target that cannot be replaced (here a
+-- directory) is an error that leaves it as it was.
+local function files()
+    local names, ls = {}, assert(io.popen("ls -a '" .. dir .. "'"))
+    for name in ls:lines() do names[#names + 1] = name end
+    ls:close()
+    return names
+end
+for _, ext in ipairs{"svg", "png", "pdf"} do
+    local name = dir .. "/atomic." .. ext
+    local old = "the previous figure"
+    local f = assert(io.open(name, "wb"))
+    f:write(old)
+    f:close()
+    os.remove(name .. ".link")
+    assert(os.execute("ln '" .. name .. "' '" .. name .. ".link'"))
+    mf.plot_traces{file = name, errors = {3, 2, 1}}
+    assert(read("atomic." .. ext):find(signatures[ext], 1, true), ext .. ": not replaced")
+    assert(read("atomic." .. ext .. ".link") == old, ext .. ": written in place")
+end
+os.remove(dir .. "/isdir.svg")
+assert(os.execute("mkdir -p '" .. dir .. "/isdir.svg'"))
+fails(function() mf.plot_traces{file = dir .. "/isdir.svg", errors = {1}} end,
+      "isdir.svg: cannot write: Is a directory")
+for _, name in ipairs(files()) do
+    assert(not name:find(".tmp-", 1, true), "a temporary file is left: " .. name)
+end
 print("plot: ok")

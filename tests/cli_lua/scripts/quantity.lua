@@ -71,6 +71,22 @@ fails(function() return u.mV ^ u.mV end, "exponent")
 fails(function() return u.not_a_unit end, "not_a_unit")
 fails(function() return mf.quantity("3*foo") end, "foo")
 fails(function() return g:value_in(u.mV) end, "nS", "mV")
+-- A bad quantity string names where it came from, the string, and the
+-- column when the problem is not at the start.
+fails(function() return mf.quantity("x") end, [[mf.quantity's argument: "x": unknown name 'x']])
+fails(function() return mf.quantity("5*mX") end,
+      [[mf.quantity's argument: "5*mX" at column 3: unknown name 'mX']])
+fails(function() return u.mV + "x" end, [[add: the right operand: "x": unknown name 'x']])
+fails(function() return mf.quantity("1\0x") end,
+      "mf.quantity's argument: a quantity string must not contain a zero byte")
+fails(function() return mf.zeros(1, 2) * "2*nq" end,
+      [[multiply: the right operand: "2*nq" at column 3: unknown name 'nq']])
+fails(function() return mf.array({{1, 2}, {3, "zz"}}) end,
+      [[mf.array's argument: element [2][2]: "zz": unknown name 'zz']])
+fails(function() return mf.zeros(1, 2, "mX") end, [[mf.zeros's unit: "mX": unknown name 'mX']])
+-- An array larger than the machine is refused before anything is allocated.
+fails(function() return mf.zeros(2 ^ 31, 2 ^ 31) end,
+      "an array of 2147483648 x 2147483648 values needs 3.69e+10 GB, more than this machine's memory")
 
 -- Arrays with units.
 local a = mf.array({{1, 2, 3}, {4, 5, 6}}) * u.mV

@@ -132,4 +132,13 @@ fails(function() mf.simulate{model = model, dt = dt, constants = {1 * u.mV}} end
       "mf.simulate: constants: expected name = value entries, found a number key")
 fails(function() mf.simulate{model = model, dt = dt, param_init = {v = {}}} end,
       "mf.simulate: param_init.v must be a quantity")
+-- A bad quantity string names the field (and the element) it came from.
+fails(function() mf.simulate{model = model, dt = dt, constants = {El = "x"}} end,
+      [[mf.simulate: constants.El: "x": unknown name 'x']])
+fails(function() mf.simulate{model = model, dt = "0.1*mss"} end,
+      [[mf.simulate: dt: "0.1*mss" at column 5: unknown name 'mss']])
+fails(function()
+    mf.simulate{model = model, constants = {El = El}, dt = dt,
+        params = {R = {"1*Mohm", "2*Mohms"}, tau = 10 * u.ms}, record = "v"}
+end, [[mf.simulate: params.R: element [1][2]: "2*Mohms" at column 3: unknown name 'Mohms']])
 print("simulate: ok")

@@ -81,6 +81,77 @@ static int any_load(void *p, const void *buf, size_t len, mf_plugin_err *err)
     return MF_PLUGIN_OK;
 }
 
+/* Holds the host to one tell per ask: an ask while a tell is due fails
+ * (so a host that calls it twice is caught), and its second ask proposes
+ * a point outside the bounds. Saves its ask count. */
+typedef struct strict_state {
+    min_state base;
+    uint32_t asks;
+    int pending;
+} strict_state;
+
+static int strict_create(const mf_host *host, mf_host_ctx *hc, const mf_space *space,
+                         void **out, mf_plugin_err *err)
+{
+    strict_state *s = calloc(1, sizeof *s);
+    void *base;
+    if (!s || min_create(host, hc, space, &base, err) != MF_PLUGIN_OK) {
+        free(s);
+        return MF_PLUGIN_FAILED;
+    }
+    s->base = *(min_state *)base;
+    free(base);
+    *out = s;
+    return MF_PLUGIN_OK;
+}
+
+static int strict_ask(void *p, uint32_t n, double *points, mf_plugin_err *err)
+{
+    strict_state *s = p;
+    if (s->pending) {
+        s->base.host->set_error(err, "asked again without a tell");
+        return MF_PLUGIN_FAILED;
+    }
+    s->pending = 1;
+    min_ask(&s->base, n, points, err);
+    if (++s->asks == 2)
+        points[0] = s->base.hi[0] + 1;
+    return MF_PLUGIN_OK;
+}
+
+static int strict_tell(void *p, uint32_t n, const double *points, const double *errors,
+                       mf_plugin_err *err)
+{
+    (void)n, (void)points, (void)errors;
+    strict_state *s = p;
+    if (!s->pending) {
+        s->base.host->set_error(err, "told without an ask");
+        return MF_PLUGIN_FAILED;
+    }
+    s->pending = 0;
+    return MF_PLUGIN_OK;
+}
+
+static int strict_save(void *p, void *buf, size_t *len, mf_plugin_err *err)
+{
+    (void)err;
+    *len = sizeof(uint32_t);
+    if (buf)
+        memcpy(buf, &((strict_state *)p)->asks, sizeof(uint32_t));
+    return MF_PLUGIN_OK;
+}
+
+static int strict_load(void *p, const void *buf, size_t len, mf_plugin_err *err)
+{
+    strict_state *s = p;
+    if (len != sizeof(uint32_t) || s->asks) {
+        s->base.host->set_error(err, "not my state, or not a fresh state");
+        return MF_PLUGIN_FAILED;
+    }
+    memcpy(&s->asks, buf, sizeof(uint32_t));
+    return MF_PLUGIN_OK;
+}
+
 /* Metrics. */
 static int metric_create(const mf_host *host, mf_host_ctx *hc, const mf_targets *t, void **out,
                          mf_plugin_err *err)
@@ -151,6 +222,9 @@ static const mf_plugin d[] = {
     {MIN_OPTIMIZER("failing_tell"), .optimizer_tell = failing_tell},
     {MIN_OPTIMIZER("outside_recommend"), .optimizer_recommend = outside_recommend},
     {MIN_OPTIMIZER("liar_save"), .optimizer_save = liar_save, .optimizer_load = any_load},
+    {MIN_OPTIMIZER("strict_outside"), .optimizer_create = strict_create,
+     .optimizer_ask = strict_ask, .optimizer_tell = strict_tell, .optimizer_save = strict_save,
+     .optimizer_load = strict_load},
     {MIN_METRIC("negative_error")},
     {MIN_METRIC("fail_metric_create"), .metric_create = metric_fail_create},
     {MIN_METRIC("failing_error"), .metric_error = failing_error},

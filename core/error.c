@@ -1,4 +1,5 @@
 #include "error.h"
+#include "memory.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,17 +66,9 @@ mf_status mf_error_at(mf_error *err, mf_status status, const char *source, int l
 mf_status mf_error_nomem(mf_error *err, const char *what, size_t bytes)
 {
     char size[48];
-    double b = (double)bytes;
-    if (bytes < 10000)
-        snprintf(size, sizeof size, "%zu bytes", bytes);
-    else if (b < 1e6)
-        snprintf(size, sizeof size, "%.1f kB", b / 1e3);
-    else if (b < 1e9)
-        snprintf(size, sizeof size, "%.1f MB", b / 1e6);
-    else
-        snprintf(size, sizeof size, "%.1f GB", b / 1e9);
     return mf_error_set(err, MF_ERR_NOMEM, "out of memory allocating %s (%s)",
-                        what ? what : "memory", size);
+                        what ? what : "memory",
+                        mf_bytes_text((double)bytes, size, sizeof size));
 }
 
 void mf_error_clear(mf_error *err)

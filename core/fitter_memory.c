@@ -3,10 +3,10 @@
  * n_samples x steps fails deep inside (or, with overcommit, gets the
  * process killed by the kernel much later). */
 #include "fitter_guard.h"
+#include "memory.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Work buffers per simulation besides the recordings: lane error, penalty
  * value, trace index, row pointer, divergence flag and spike list head. */
@@ -33,27 +33,6 @@ static void estimate(const mf_fitter *f, mem_estimate *m)
     m->need = m->lanes * m->per_lane + m->data;
 }
 
-static double machine_memory(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && size > 0 ? (double)pages * (double)size : 0;
-}
-
-/* MemAvailable of /proc/meminfo in bytes, or 0 when unknown. */
-static double available_memory(void)
-{
-    FILE *fp = fopen("/proc/meminfo", "r");
-    if (!fp)
-        return 0;
-    char line[256];
-    double kb = 0;
-    while (fgets(line, sizeof line, fp))
-        if (sscanf(line, "MemAvailable: %lf kB", &kb) == 1)
-            break;
-    fclose(fp);
-    return kb * 1024.0;
-}
-
 void mf_fitter_memory_estimate(const mf_fitter *f, double *need, double *machine)
 {
     mem_estimate m = {0};
@@ -62,27 +41,14 @@ void mf_fitter_memory_estimate(const mf_fitter *f, double *need, double *machine
     if (need)
         *need = m.need;
     if (machine)
-        *machine = f ? machine_memory() : 0;
-}
-
-/* "512 MB", "7.8 GB", "8 TB" (powers of 1024, as free(1) prints them). */
-static char *bytes_text(double b, char *buf, size_t n)
-{
-    static const char *const units[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
-    int u = 0;
-    while (b >= 1024 && u < 6) {
-        b /= 1024;
-        u++;
-    }
-    snprintf(buf, n, b < 10 && u > 0 ? "%.1f %s" : "%.0f %s", b, units[u]);
-    return buf;
+        *machine = f ? mf_memory_machine() : 0;
 }
 
 mf_status mf_fit_check_memory(const mf_fitter *f, mf_error *err)
 {
     mem_estimate m;
     estimate(f, &m);
-    double machine = machine_memory(), avail = available_memory();
+    double machine = mf_memory_machine(), avail = mf_memory_available();
     char a[32], b[32], c[32];
     if (machine > 0 && m.need > machine) {
         if (f->kind == MF_FITTER_TRACES)
@@ -92,20 +58,21 @@ mf_status mf_fit_check_memory(const mf_fitter *f, mf_error *err)
                 "traces, each recording %d output%s of %ld steps x 8 bytes, plus %s of data), "
                 "more than this machine's %s: lower n_samples, fit fewer or shorter traces, or "
                 "use the OnlineTraceFitter, which keeps O(1) memory per simulation",
-                bytes_text(m.need, a, sizeof a), m.lanes, f->n_samples, f->n_traces, m.recorded,
-                m.recorded == 1 ? "" : "s", f->n_steps, bytes_text(m.data, b, sizeof b),
-                bytes_text(machine, c, sizeof c));
+                mf_bytes_text(m.need, a, sizeof a), m.lanes, f->n_samples, f->n_traces,
+                m.recorded, m.recorded == 1 ? "" : "s", f->n_steps,
+                mf_bytes_text(m.data, b, sizeof b), mf_bytes_text(machine, c, sizeof c));
         return mf_error_set(err, MF_ERR_NOMEM,
                             "this fit needs about %s of memory (%.0f simulations = n_samples "
                             "%d x %d traces, plus %s of data), more than this machine's %s: "
                             "lower n_samples or fit fewer traces",
-                            bytes_text(m.need, a, sizeof a), m.lanes, f->n_samples, f->n_traces,
-                            bytes_text(m.data, b, sizeof b), bytes_text(machine, c, sizeof c));
+                            mf_bytes_text(m.need, a, sizeof a), m.lanes, f->n_samples,
+                            f->n_traces, mf_bytes_text(m.data, b, sizeof b),
+                            mf_bytes_text(machine, c, sizeof c));
     }
     if (avail > 0 && m.need > avail)
         mf_log(f->ctx, MF_LOG_WARNING,
                "this fit needs about %s of memory but only %s is available now: expect "
                "swapping, or lower n_samples",
-               bytes_text(m.need, a, sizeof a), bytes_text(avail, b, sizeof b));
+               mf_bytes_text(m.need, a, sizeof a), mf_bytes_text(avail, b, sizeof b));
     return MF_OK;
 }

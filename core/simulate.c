@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "error.h"
+#include "memory.h"
 #include "settings.h"
 
 #include <math.h>
@@ -383,6 +384,23 @@ void mf_sim_result_free(mf_sim_result *r)
     free(r);
 }
 
+/* Refuses recordings larger than the machine before allocating them. */
+static mf_status check_memory(const mf_sim *s, const mf_sim_result *res, mf_error *err)
+{
+    /* In double: the product can pass SIZE_MAX. */
+    double need = 8.0 * (double)res->n_neurons * (double)res->n_steps * s->n_rec;
+    double machine = mf_memory_machine();
+    if (machine <= 0 || need <= machine)
+        return MF_OK;
+    char a[32], b[32];
+    return mf_error_set(err, MF_ERR_NOMEM,
+                        "this simulation needs about %s to record %d variable%s of %ld "
+                        "neurons x %ld steps x 8 bytes, more than this machine's %s: record "
+                        "fewer variables, neurons or steps",
+                        mf_bytes_text(need, a, sizeof a), s->n_rec, s->n_rec == 1 ? "" : "s",
+                        res->n_neurons, res->n_steps, mf_bytes_text(machine, b, sizeof b));
+}
+
 static mf_status make_result(const mf_sim *s, const sim_run *r, mf_sim_result **out,
                              mf_error *err)
 {
@@ -400,6 +418,9 @@ static mf_status make_result(const mf_sim *s, const sim_run *r, mf_sim_result **
         return mf_error_nomem(err, "the table of recordings",
                               2 * ((size_t)s->n_rec + 1) * sizeof *res->rec);
     size_t bytes = (size_t)res->n_neurons * (size_t)res->n_steps * sizeof(double);
+    mf_status st = check_memory(s, res, err);
+    if (st != MF_OK)
+        return st;
     for (int i = 0; i < s->n_rec; i++) {
         res->rec_names[i] = strdup(s->rec[i]);
         res->rec[i] = malloc(bytes);

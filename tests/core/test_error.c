@@ -68,16 +68,15 @@ static void test_error_nomem_names_size(void **state)
     mf_error err;
     assert_int_equal(mf_error_nomem(&err, "the history", 9999), MF_ERR_NOMEM);
     assert_int_equal(err.status, MF_ERR_NOMEM);
-    assert_string_equal(err.message,
-                        "error: out of memory allocating the history (9999 bytes)");
-    mf_error_nomem(&err, "x", 10000);
-    assert_string_equal(err.message, "error: out of memory allocating x (10.0 kB)");
+    assert_string_equal(err.message, "error: out of memory allocating the history (9.8 kB)");
+    mf_error_nomem(&err, "x", 1000);
+    assert_string_equal(err.message, "error: out of memory allocating x (1000 bytes)");
     mf_error_nomem(&err, "x", 2500000);
-    assert_string_equal(err.message, "error: out of memory allocating x (2.5 MB)");
+    assert_string_equal(err.message, "error: out of memory allocating x (2.4 MB)");
     mf_error_nomem(&err, "x", (size_t)3 << 40);
-    assert_string_equal(err.message, "error: out of memory allocating x (3298.5 GB)");
+    assert_string_equal(err.message, "error: out of memory allocating x (3.0 TB)");
     mf_error_nomem(&err, NULL, 1);
-    assert_string_equal(err.message, "error: out of memory allocating memory (1 bytes)");
+    assert_string_equal(err.message, "error: out of memory allocating memory (1 byte)");
     assert_int_equal(mf_error_nomem(NULL, "x", 1), MF_ERR_NOMEM);
 }
 

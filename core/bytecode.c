@@ -398,6 +398,14 @@ int mf_bc_binop(mf_bc_builder *b, mf_op op, int a, int c2)
             return immediate(b, MF_OP_MULK, c2, ka);
         break;
     case MF_OP_DIV:
+        /* a / k as a * (1/k): a vector multiply costs a fraction of a
+         * divide, and the HH rates divide by constants (mV, ms) many times
+         * a step. It may differ from a / k by half an ulp; both backends
+         * run this same program, so they stay bit-identical, and Brian
+         * (whose C++ is built with -ffast-math) does the same. Kept as a
+         * division when 1/k is not a normal finite number. */
+        if (cb && isnormal(1.0 / kb))
+            return immediate(b, MF_OP_MULK, a, 1.0 / kb);
         if (cb)
             return immediate(b, MF_OP_DIVK, a, kb);
         if (ca)

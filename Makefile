@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 # Everything the build, the tests and the demo need, from Debian 12.
 DEB_PACKAGES = build-essential cmake pkg-config libltdl-dev libgsl-dev libcmocka-dev \
                liblua5.4-dev libcairo2-dev \
-               libopenmpi-dev openmpi-bin
+               libopenmpi-dev openmpi-bin clang-format
 
 .PHONY: all deps configure build test test-normal test-asan demo install clean format
 

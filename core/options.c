@@ -93,47 +93,46 @@ static mf_status slot(mf_options *opts, const char *name, mf_option_value **out,
     return MF_OK;
 }
 
-mf_status mf_options_set_double(mf_options *opts, const char *name, double value, mf_error *err)
+/* Stores `val` (its kind and scalar fields; name and owned buffers come
+ * from the slot) under `name`; *out, if asked, is the stored value, for
+ * the setters that copy a buffer into it. */
+static mf_status put(mf_options *opts, const char *name, mf_option_value val,
+                     mf_option_value **out, mf_error *err)
 {
     mf_option_value *v;
     mf_status st = slot(opts, name, &v, err);
     if (st)
         return st;
-    v->kind = MF_VAL_DOUBLE;
-    v->number = value;
+    val.name = v->name;
+    *v = val;
+    if (out)
+        *out = v;
     return MF_OK;
+}
+
+mf_status mf_options_set_double(mf_options *opts, const char *name, double value, mf_error *err)
+{
+    return put(opts, name, (mf_option_value){.kind = MF_VAL_DOUBLE, .number = value}, NULL,
+               err);
 }
 
 mf_status mf_options_set_int(mf_options *opts, const char *name, int64_t value, mf_error *err)
 {
-    mf_option_value *v;
-    mf_status st = slot(opts, name, &v, err);
-    if (st)
-        return st;
-    v->kind = MF_VAL_INT;
-    v->integer = value;
-    return MF_OK;
+    return put(opts, name, (mf_option_value){.kind = MF_VAL_INT, .integer = value}, NULL, err);
 }
 
 mf_status mf_options_set_bool(mf_options *opts, const char *name, bool value, mf_error *err)
 {
-    mf_option_value *v;
-    mf_status st = slot(opts, name, &v, err);
-    if (st)
-        return st;
-    v->kind = MF_VAL_BOOL;
-    v->flag = value;
-    return MF_OK;
+    return put(opts, name, (mf_option_value){.kind = MF_VAL_BOOL, .flag = value}, NULL, err);
 }
 
 mf_status mf_options_set_string(mf_options *opts, const char *name, const char *value,
                                 mf_error *err)
 {
     mf_option_value *v;
-    mf_status st = slot(opts, name, &v, err);
+    mf_status st = put(opts, name, (mf_option_value){.kind = MF_VAL_STRING}, &v, err);
     if (st)
         return st;
-    v->kind = MF_VAL_STRING;
     v->text = strdup(value ? value : "");
     if (!v->text)
         return mf_error_set(err, MF_ERR_NOMEM, "out of memory setting option '%s'", name);
@@ -143,16 +142,10 @@ mf_status mf_options_set_string(mf_options *opts, const char *name, const char *
 mf_status mf_options_set_quantity(mf_options *opts, const char *name, double value_si,
                                   const double dims[MF_N_BASE_UNITS], mf_error *err)
 {
-    mf_option_value *v;
-    mf_status st = slot(opts, name, &v, err);
-    if (st)
-        return st;
-    v->kind = MF_VAL_QUANTITY;
-    v->number = value_si;
-    v->dim = mf_dim_none();
+    mf_option_value val = {.kind = MF_VAL_QUANTITY, .number = value_si, .dim = mf_dim_none()};
     for (int i = 0; i < MF_N_BASE_UNITS && dims; i++)
-        v->dim.e[i] = dims[i];
-    return MF_OK;
+        val.dim.e[i] = dims[i];
+    return put(opts, name, val, NULL, err);
 }
 
 mf_status mf_options_set_array(mf_options *opts, const char *name, const double *values,
@@ -163,10 +156,9 @@ mf_status mf_options_set_array(mf_options *opts, const char *name, const double 
                             "options: array '%s' has %zu values but NULL data",
                             name ? name : "(null)", n);
     mf_option_value *v;
-    mf_status st = slot(opts, name, &v, err);
+    mf_status st = put(opts, name, (mf_option_value){.kind = MF_VAL_ARRAY}, &v, err);
     if (st)
         return st;
-    v->kind = MF_VAL_ARRAY;
     if (n > 0) {
         v->array = malloc(n * sizeof *v->array);
         if (!v->array)

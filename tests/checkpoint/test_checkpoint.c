@@ -7,118 +7,22 @@
  * exp(-t/tau); DE with a fixed seed. The NaN tests use dv/dt = g*v/tau0,
  * which Euler turns into v_k = v0 (1 + g)^k: a lane overflows exactly when
  * k log(1 + g) passes log(DBL_MAX / v0), an independent truth. */
-#include "fitter/fit_test.h"
+#include "checkpoint/ckpt_test.h"
 #include "sha256.h"
 
 #include <float.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-enum { N_STEPS = 200, N_TRACES = 2, N_SAMPLES = 10 };
+enum { N_SAMPLES = 10 };
 
-static const char *const MODEL = "dv/dt = (El - v + R*I)/tau : volt\n"
-                                 "El : volt (constant)\n"
-                                 "tau : second (constant)\n";
+typedef ckpt_variant variant;
 
-/* What may differ from the base fit. */
-typedef struct variant {
-    const char *model;   /* NULL: MODEL */
-    double shift;        /* added to the targets (V) */
-    double tau_hi;       /* 0: 50 ms */
-    long seed;           /* 0: 3 */
-    const char *opt;     /* NULL: "de" */
-    int n_samples;       /* 0: N_SAMPLES */
-    double dt;           /* 0: 0.1 ms */
-    const char *t_start; /* mse's t_start, NULL: default */
-} variant;
-
-typedef struct fit_case {
-    mf_context *ctx;
-    mf_fitter *f;
-    mf_optimizer *opt;
-    mf_metric *metric;
-    const char *names[2];
-    double lo[2], hi[2];
-} fit_case;
-
-static char work[512];
-
-static const char *path_in_work(const char *name, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", work, name);
-    return buf;
-}
-
-static void make_data(double shift, double *input, double *target)
-{
-    const double currents[N_TRACES] = {0.1e-9, -0.05e-9};
-    for (int k = 0; k < N_TRACES; k++) {
-        double vinf = -70e-3 + 100e6 * currents[k];
-        for (int s = 0; s < N_STEPS; s++) {
-            input[k * N_STEPS + s] = currents[k];
-            target[k * N_STEPS + s] = vinf + (-60e-3 - vinf) * exp(-s * 1e-4 / 10e-3) + shift;
-        }
-    }
-}
-
+/* The base fit has N_SAMPLES samples a round unless v says otherwise. */
 static void case_new(fit_case *c, mf_context *ctx, const variant *v)
 {
-    memset(c, 0, sizeof *c);
-    c->ctx = ctx;
-    double input[N_TRACES * N_STEPS], target[N_TRACES * N_STEPS];
-    make_data(v->shift, input, target);
-    mf_fitter_spec *spec;
-    FT_OK(mf_fitter_spec_new(MF_FITTER_TRACES, &spec, err));
-    FT_OK(mf_fitter_spec_set_model(spec, v->model ? v->model : MODEL, NULL, err));
-    FT_OK(mf_fitter_spec_set_constant(spec, "R", ft_q("100*Mohm"), err));
-    FT_OK(mf_fitter_spec_set_input(spec, "I", ft_unit("amp"), N_TRACES, N_STEPS, input, err));
-    FT_OK(
-        mf_fitter_spec_set_output(spec, "v", ft_unit("volt"), N_TRACES, N_STEPS, target, err));
-    FT_OK(mf_fitter_spec_set_dt(spec, v->dt > 0 ? v->dt : 1e-4, err));
-    FT_OK(mf_fitter_spec_set_n_samples(spec, v->n_samples ? v->n_samples : N_SAMPLES, err));
-    FT_OK(mf_fitter_spec_set_method(spec, "exponential_euler", err));
-    FT_OK(mf_fitter_spec_set_init(spec, "v", "-60*mV", err));
-    FT_OK(mf_fitter_new(ctx, spec, &c->f, err));
-    mf_fitter_spec_free(spec);
-    c->opt = ft_optimizer(ctx, v->opt ? v->opt : "de", v->seed ? v->seed : 3);
-    c->metric =
-        v->t_start ? ft_metric(ctx, "mse", v->t_start, NULL) : ft_metric(ctx, "mse", NULL);
-    c->names[0] = "El";
-    c->names[1] = "tau";
-    c->lo[0] = -90e-3;
-    c->hi[0] = -50e-3;
-    c->lo[1] = 1e-3;
-    c->hi[1] = v->tau_hi > 0 ? v->tau_hi : 50e-3;
-}
-
-static mf_status case_fit(fit_case *c, int n_rounds, mf_fit_callback cb, void *user,
-                          mf_error *err)
-{
-    return mf_fitter_fit(c->f, c->opt, &c->metric, n_rounds, 2, c->names, c->lo, c->hi, cb,
-                         user, false, -1, err);
-}
-
-static void case_free(fit_case *c)
-{
-    mf_fitter_free(c->f);
-    mf_optimizer_free(c->opt);
-    mf_metric_free(c->metric);
-}
-
-/* The two fitters evaluated the same points with the same errors, in the
- * same rounds, bit for bit. */
-static void assert_same_history(const mf_fitter *a, const mf_fitter *b)
-{
-    long n = mf_fitter_history_size(a);
-    assert_int_equal(n, mf_fitter_history_size(b));
-    for (long i = 0; i < n; i++) {
-        assert_memory_equal(mf_fitter_history_point(a, i), mf_fitter_history_point(b, i),
-                            2 * sizeof(double));
-        double ea = mf_fitter_history_error(a, i), eb = mf_fitter_history_error(b, i);
-        assert_memory_equal(&ea, &eb, sizeof ea);
-        assert_int_equal(mf_fitter_history_round(a, i), mf_fitter_history_round(b, i));
-    }
-    assert_int_equal(mf_fitter_iteration(a), mf_fitter_iteration(b));
+    variant w = *v;
+    if (!w.n_samples)
+        w.n_samples = N_SAMPLES;
+    ckpt_case_new(c, ctx, &w);
 }
 
 static void assert_files_equal(const char *a, const char *b)
@@ -129,12 +33,6 @@ static void assert_files_equal(const char *a, const char *b)
     assert_string_equal(x, y);
     free(x);
     free(y);
-}
-
-static void assert_contains(const char *text, const char *part)
-{
-    if (!strstr(text, part))
-        fail_msg("'%s' is not in: %s", part, text);
 }
 
 /* ---- stopping from the callback ------------------------------------------------ */
@@ -282,7 +180,7 @@ static void test_history_file_two_outputs(void **state)
     path_in_work("two_outputs.csv", hist, sizeof hist);
     path_in_work("two_outputs_ref.csv", csv, sizeof csv);
     double input[N_TRACES * N_STEPS], target[N_TRACES * N_STEPS], flat[N_TRACES * N_STEPS];
-    make_data(0, input, target);
+    ckpt_make_data(0, input, target);
     for (int i = 0; i < N_TRACES * N_STEPS; i++)
         flat[i] = -70e-3;
     mf_fitter_spec *spec;
@@ -745,16 +643,7 @@ static void test_setters(void **state)
 static int make_work(void **state)
 {
     (void)state;
-    snprintf(work, sizeof work, "%s/checkpoint/work-c-%ld", MF_TEST_BINARY_DIR, (long)getpid());
-    return mkdir(work, 0755) == 0 ? 0 : -1;
-}
-
-static int remove_work(void **state)
-{
-    (void)state;
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
-    return system(cmd) == 0 ? 0 : -1;
+    return ckpt_make_work("c");
 }
 
 int main(void)
@@ -772,5 +661,5 @@ int main(void)
         cmocka_unit_test(test_memory_refusal),
         cmocka_unit_test(test_setters),
     };
-    return cmocka_run_group_tests(tests, make_work, remove_work);
+    return cmocka_run_group_tests(tests, make_work, ckpt_remove_work);
 }

@@ -6,76 +6,17 @@
  *
  * The truth every case is compared with is a fit that was never
  * interrupted: DE with a fixed seed gives the same history bit for bit. */
-#include "fitter/fit_test.h"
+#include "checkpoint/ckpt_test.h"
 
 #include "checkpoint.h"
 #include "fitter.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
+enum { N_SAMPLES = 8 };
 
-enum { N_STEPS = 200, N_TRACES = 2, N_SAMPLES = 8 };
-
-static const char *const MODEL = "dv/dt = (El - v + R*I)/tau : volt\n"
-                                 "El : volt (constant)\n"
-                                 "tau : second (constant)\n";
-
-typedef struct fit_case {
-    mf_fitter *f;
-    mf_optimizer *opt;
-    mf_metric *metric;
-} fit_case;
-
-static const char *const NAMES[2] = {"El", "tau"};
-static const double LO[2] = {-90e-3, 1e-3}, HI[2] = {-50e-3, 50e-3};
-static char work[512];
-
-static const char *in_work(const char *name, char *buf, size_t n)
-{
-    snprintf(buf, n, "%s/%s", work, name);
-    return buf;
-}
-
+/* The base fit, with another optimizer when one is named. */
 static void case_new(fit_case *c, mf_context *ctx, const char *optimizer)
 {
-    double input[N_TRACES * N_STEPS], target[N_TRACES * N_STEPS];
-    const double currents[N_TRACES] = {0.1e-9, -0.05e-9};
-    for (int k = 0; k < N_TRACES; k++) {
-        double vinf = -70e-3 + 100e6 * currents[k];
-        for (int s = 0; s < N_STEPS; s++) {
-            input[k * N_STEPS + s] = currents[k];
-            target[k * N_STEPS + s] = vinf + (-60e-3 - vinf) * exp(-s * 1e-4 / 10e-3);
-        }
-    }
-    mf_fitter_spec *spec;
-    FT_OK(mf_fitter_spec_new(MF_FITTER_TRACES, &spec, err));
-    FT_OK(mf_fitter_spec_set_model(spec, MODEL, NULL, err));
-    FT_OK(mf_fitter_spec_set_constant(spec, "R", ft_q("100*Mohm"), err));
-    FT_OK(mf_fitter_spec_set_input(spec, "I", ft_unit("amp"), N_TRACES, N_STEPS, input, err));
-    FT_OK(
-        mf_fitter_spec_set_output(spec, "v", ft_unit("volt"), N_TRACES, N_STEPS, target, err));
-    FT_OK(mf_fitter_spec_set_dt(spec, 1e-4, err));
-    FT_OK(mf_fitter_spec_set_n_samples(spec, N_SAMPLES, err));
-    FT_OK(mf_fitter_spec_set_method(spec, "exponential_euler", err));
-    FT_OK(mf_fitter_spec_set_init(spec, "v", "-60*mV", err));
-    FT_OK(mf_fitter_new(ctx, spec, &c->f, err));
-    mf_fitter_spec_free(spec);
-    c->opt = ft_optimizer(ctx, optimizer ? optimizer : "de", 3);
-    c->metric = ft_metric(ctx, "mse", NULL);
-}
-
-static mf_status case_fit(fit_case *c, int n_rounds, mf_fit_callback cb, void *user,
-                          mf_error *err)
-{
-    return mf_fitter_fit(c->f, c->opt, &c->metric, n_rounds, 2, NAMES, LO, HI, cb, user, false,
-                         -1, err);
-}
-
-static void case_free(fit_case *c)
-{
-    mf_fitter_free(c->f);
-    mf_optimizer_free(c->opt);
-    mf_metric_free(c->metric);
+    ckpt_case_new(c, ctx, &(ckpt_variant){.opt = optimizer, .n_samples = N_SAMPLES});
 }
 
 /* The reference: n_rounds in one call. */
@@ -83,26 +24,6 @@ static void reference(mf_context *ctx, fit_case *ref, int n_rounds)
 {
     case_new(ref, ctx, NULL);
     FT_OK(case_fit(ref, n_rounds, NULL, NULL, err));
-}
-
-static void assert_same_history(const mf_fitter *a, const mf_fitter *b)
-{
-    long n = mf_fitter_history_size(a);
-    assert_int_equal(n, mf_fitter_history_size(b));
-    for (long i = 0; i < n; i++) {
-        assert_memory_equal(mf_fitter_history_point(a, i), mf_fitter_history_point(b, i),
-                            2 * sizeof(double));
-        double ea = mf_fitter_history_error(a, i), eb = mf_fitter_history_error(b, i);
-        assert_memory_equal(&ea, &eb, sizeof ea);
-        assert_int_equal(mf_fitter_history_round(a, i), mf_fitter_history_round(b, i));
-    }
-    assert_int_equal(mf_fitter_iteration(a), mf_fitter_iteration(b));
-}
-
-static void assert_contains(const char *text, const char *part)
-{
-    if (!strstr(text, part))
-        fail_msg("'%s' is not in: %s", part, text);
 }
 
 static void expect_fail(mf_status rc, mf_status want, const mf_error *e, const char *part)
@@ -137,7 +58,7 @@ static void test_failed_round_is_redone(void **state)
     fit_case ref, a, b;
     reference(ctx, &ref, 4);
     char ck[600];
-    in_work("failed_round.ckpt", ck, sizeof ck);
+    path_in_work("failed_round.ckpt", ck, sizeof ck);
 
     case_new(&a, ctx, NULL);
     a.f->evaluate = flaky_evaluate;
@@ -172,7 +93,7 @@ static void test_failed_round_checkpoint(void **state)
     fit_case ref, a, b;
     reference(ctx, &ref, 5);
     char ck[600];
-    in_work("failed_round_set.ckpt", ck, sizeof ck);
+    path_in_work("failed_round_set.ckpt", ck, sizeof ck);
     case_new(&a, ctx, NULL);
     FT_OK(mf_fitter_set_checkpoint(a.f, ck, 1, err));
     a.f->evaluate = flaky_evaluate;
@@ -218,9 +139,9 @@ static void test_interrupt_then_write(void **state)
     fit_case ref, a, b, c;
     reference(ctx, &ref, 6);
     char ck[600], mid[600], csv[600];
-    in_work("interrupted.ckpt", ck, sizeof ck);
-    in_work("from_callback.ckpt", mid, sizeof mid);
-    in_work("interrupted.csv", csv, sizeof csv);
+    path_in_work("interrupted.ckpt", ck, sizeof ck);
+    path_in_work("from_callback.ckpt", mid, sizeof mid);
+    path_in_work("interrupted.csv", csv, sizeof csv);
 
     /* Stopped after round 3 (index 2); a checkpoint was also written from
      * the callback of round 2 (index 1). No checkpoint path is set. */
@@ -267,7 +188,7 @@ static void test_write_refusals(void **state)
     (void)state;
     mf_context *ctx = ft_context(1);
     char ck[600];
-    in_work("refused.ckpt", ck, sizeof ck);
+    path_in_work("refused.ckpt", ck, sizeof ck);
     fit_case a;
     case_new(&a, ctx, NULL);
     mf_error e;
@@ -320,7 +241,7 @@ static void test_unwritable_paths(void **state)
     FT_OK(mf_fitter_set_checkpoint(a.f, "/nonexistent-dir/fit.ckpt", 1, err));
     expect_path_refused(&a, "cannot write the checkpoint '/nonexistent-dir/fit.ckpt': No such "
                             "file or directory (its directory '/nonexistent-dir' must exist");
-    FT_OK(mf_fitter_set_checkpoint(a.f, work, 1, err));
+    FT_OK(mf_fitter_set_checkpoint(a.f, ckpt_work, 1, err));
     expect_path_refused(&a, "it is a directory");
     FT_OK(mf_fitter_set_checkpoint(a.f, NULL, 0, err));
     FT_OK(mf_fitter_set_history_file(a.f, "/nonexistent-dir/h.csv", err));
@@ -328,7 +249,7 @@ static void test_unwritable_paths(void **state)
     /* A directory without write permission (root writes anyway: skipped
      * then, the other refusals stand). */
     char ro[600], path[700];
-    in_work("read_only", ro, sizeof ro);
+    path_in_work("read_only", ro, sizeof ro);
     assert_int_equal(mkdir(ro, 0555), 0);
     snprintf(path, sizeof path, "%s/fit.ckpt", ro);
     FT_OK(mf_fitter_set_history_file(a.f, NULL, err));
@@ -379,7 +300,7 @@ static void test_failed_resume_keeps_optimizer(void **state)
     (void)state;
     mf_context *ctx = ft_context(1);
     char ck[600];
-    in_work("spoilt.ckpt", ck, sizeof ck);
+    path_in_work("spoilt.ckpt", ck, sizeof ck);
     /* The reference: 2 calls of 2 rounds. */
     fit_case ref, w, a;
     reference(ctx, &ref, 2);
@@ -443,16 +364,7 @@ static void test_same_plugin_other_instance(void **state)
 static int make_work(void **state)
 {
     (void)state;
-    snprintf(work, sizeof work, "%s/checkpoint/work-a-%ld", MF_TEST_BINARY_DIR, (long)getpid());
-    return mkdir(work, 0755) == 0 ? 0 : -1;
-}
-
-static int remove_work(void **state)
-{
-    (void)state;
-    char cmd[1100];
-    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", work, work);
-    return system(cmd) == 0 ? 0 : -1;
+    return ckpt_make_work("a");
 }
 
 int main(void)
@@ -466,5 +378,5 @@ int main(void)
         cmocka_unit_test(test_failed_resume_keeps_optimizer),
         cmocka_unit_test(test_same_plugin_other_instance),
     };
-    return cmocka_run_group_tests(tests, make_work, remove_work);
+    return cmocka_run_group_tests(tests, make_work, ckpt_remove_work);
 }

@@ -76,6 +76,23 @@ static void expect_error(const char *text, const mf_namespace *ns, mf_status sta
     assert_int_equal(err.col, col);
 }
 
+/* One model that must fail, with the status, place and part of the message. */
+typedef struct error_case {
+    const char *text;
+    mf_status status;
+    int line, col;
+    const char *needle;
+} error_case;
+
+static void expect_errors(const error_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        expect_error(cases[i].text, NULL, cases[i].status, cases[i].line, cases[i].col,
+                     cases[i].needle);
+}
+
+#define EXPECT_ERRORS(cases) expect_errors(cases, sizeof cases / sizeof cases[0])
+
 /* --------------------------------------------------------------------- */
 
 static void test_each_kind(void **state)
@@ -292,63 +309,71 @@ static void test_crlf_and_tabs(void **state)
 static void test_syntax_errors(void **state)
 {
     (void)state;
-    expect_error("dv/dt = -v/tau\ntau : second\n", NULL, MF_ERR_PARSE, 1, 15,
-                 "expected ': unit' after the expression of v");
-    expect_error("tau : second\ndv/dt = -v/tau   \n", NULL, MF_ERR_PARSE, 2, 15,
-                 "expected ': unit'");
-    expect_error("dv/dt = : volt\n", NULL, MF_ERR_PARSE, 1, 7, "missing expression");
-    expect_error("v :  # no unit\n", NULL, MF_ERR_PARSE, 1, 3, "missing unit after ':'");
-    expect_error("dv/dt -v/tau : volt\n", NULL, MF_ERR_PARSE, 1, 3, "dv/dt = expression");
-    expect_error("v : volt\n  @@ x\n", NULL, MF_ERR_PARSE, 2, 3, "expected a definition");
-    expect_error("  + 1\nv : volt\n", NULL, MF_ERR_PARSE, 1, 3, "expected a definition");
-    expect_error("v volt\n", NULL, MF_ERR_PARSE, 1, 3, "expected '=' or ':' after 'v'");
-    expect_error("v == 1 : volt\n", NULL, MF_ERR_PARSE, 1, 3, "expected '=' or ':'");
-    expect_error("x = (1 + 2 : 1\n", NULL, MF_ERR_PARSE, 1, 12, "");
-    expect_error("x = 1 + 2) : 1\n", NULL, MF_ERR_PARSE, 1, 10, "");
-    expect_error("x = 1 + : 1\n", NULL, MF_ERR_PARSE, 1, 9, "");
-    expect_error("v : volt : amp\n", NULL, MF_ERR_PARSE, 1, 10, "");
+    static const error_case cases[] = {
+        {"dv/dt = -v/tau\ntau : second\n", MF_ERR_PARSE, 1, 15,
+         "expected ': unit' after the expression of v"},
+        {"tau : second\ndv/dt = -v/tau   \n", MF_ERR_PARSE, 2, 15, "expected ': unit'"},
+        {"dv/dt = : volt\n", MF_ERR_PARSE, 1, 7, "missing expression"},
+        {"v :  # no unit\n", MF_ERR_PARSE, 1, 3, "missing unit after ':'"},
+        {"dv/dt -v/tau : volt\n", MF_ERR_PARSE, 1, 3, "dv/dt = expression"},
+        {"v : volt\n  @@ x\n", MF_ERR_PARSE, 2, 3, "expected a definition"},
+        {"  + 1\nv : volt\n", MF_ERR_PARSE, 1, 3, "expected a definition"},
+        {"v volt\n", MF_ERR_PARSE, 1, 3, "expected '=' or ':' after 'v'"},
+        {"v == 1 : volt\n", MF_ERR_PARSE, 1, 3, "expected '=' or ':'"},
+        {"x = (1 + 2 : 1\n", MF_ERR_PARSE, 1, 12, ""},
+        {"x = 1 + 2) : 1\n", MF_ERR_PARSE, 1, 10, ""},
+        {"x = 1 + : 1\n", MF_ERR_PARSE, 1, 9, ""},
+        {"v : volt : amp\n", MF_ERR_PARSE, 1, 10, ""},
+    };
+    EXPECT_ERRORS(cases);
 }
 
 static void test_unit_errors(void **state)
 {
     (void)state;
     /* The message of the issue: both units, the equation as written. */
-    expect_error("g : siemens (constant)\nE : volt (constant)\n"
-                 "dv/dt = g*(E - v) : volt\n",
-                 NULL, MF_ERR_UNITS, 3, 9,
-                 "dv/dt = g*(E - v) has unit V/s but the right-hand side has unit A");
-    expect_error("I = g*v : volt\ng : siemens\nv : volt\n", NULL, MF_ERR_UNITS, 1, 5,
-                 "I = g*v has unit V but the right-hand side has unit A");
-    expect_error("dm/dt = 1 - m : 1\n", NULL, MF_ERR_UNITS, 1, 9,
-                 "dm/dt = 1 - m has unit Hz but the right-hand side has unit 1");
-    expect_error("x = v > 0*mV : 1\nv : volt\n", NULL, MF_ERR_UNITS, 1, 5, "condition");
-    expect_error("v : volts\n", NULL, MF_ERR_UNITS, 1, 5, "unknown unit 'volts'");
-    expect_error("v : siemens/meeter**2\n", NULL, MF_ERR_UNITS, 1, 13, "unknown unit 'meeter'");
-    expect_error("v : mV\n", NULL, MF_ERR_UNITS, 1, 5, "unscaled");
-    expect_error("v : 2\n", NULL, MF_ERR_UNITS, 1, 5, "unscaled");
-    expect_error("v : volt + amp\n", NULL, MF_ERR_UNITS, 1, 5, "a unit is made of");
-    expect_error("x : 1\nv : volt**x\n", NULL, MF_ERR_UNITS, 2, 11, "exponent");
-    expect_error("b : boolean\n", NULL, MF_ERR_UNSUPPORTED, 1, 5, "boolean");
-    expect_error("x = exp(v) : 1\nv : volt\n", NULL, MF_ERR_UNITS, 1, 9, "");
+    static const error_case cases[] = {
+        {"g : siemens (constant)\nE : volt (constant)\n"
+         "dv/dt = g*(E - v) : volt\n",
+         MF_ERR_UNITS, 3, 9,
+         "dv/dt = g*(E - v) has unit V/s but the right-hand side has unit A"},
+        {"I = g*v : volt\ng : siemens\nv : volt\n", MF_ERR_UNITS, 1, 5,
+         "I = g*v has unit V but the right-hand side has unit A"},
+        {"dm/dt = 1 - m : 1\n", MF_ERR_UNITS, 1, 9,
+         "dm/dt = 1 - m has unit Hz but the right-hand side has unit 1"},
+        {"x = v > 0*mV : 1\nv : volt\n", MF_ERR_UNITS, 1, 5, "condition"},
+        {"v : volts\n", MF_ERR_UNITS, 1, 5, "unknown unit 'volts'"},
+        {"v : siemens/meeter**2\n", MF_ERR_UNITS, 1, 13, "unknown unit 'meeter'"},
+        {"v : mV\n", MF_ERR_UNITS, 1, 5, "unscaled"},
+        {"v : 2\n", MF_ERR_UNITS, 1, 5, "unscaled"},
+        {"v : volt + amp\n", MF_ERR_UNITS, 1, 5, "a unit is made of"},
+        {"x : 1\nv : volt**x\n", MF_ERR_UNITS, 2, 11, "exponent"},
+        {"b : boolean\n", MF_ERR_UNSUPPORTED, 1, 5, "boolean"},
+        {"x = exp(v) : 1\nv : volt\n", MF_ERR_UNITS, 1, 9, ""},
+    };
+    EXPECT_ERRORS(cases);
 }
 
 static void test_name_errors(void **state)
 {
     (void)state;
-    expect_error("dv/dt = (E_rest - v)/tau : volt\ntau : second\n", NULL, MF_ERR_NAME, 1, 10,
-                 "unknown name 'E_rest'");
-    expect_error("tau : second\nC : farad\ntau : second (constant)\n", NULL, MF_ERR_NAME, 3, 1,
-                 "tau is defined twice: on line 1 and on line 3");
-    expect_error("dv/dt = -v/tau : volt\ntau : second\n\nv : volt\n", NULL, MF_ERR_NAME, 4, 1,
-                 "v is defined twice: on line 1 and on line 4");
-    expect_error("x = 1 : 1\n dy/dt = 1/second : 1\nx : 1\ny : 1\n", NULL, MF_ERR_NAME, 3, 1,
-                 "x is defined twice: on line 1 and on line 3");
-    expect_error("dv/dt = -v/tau + s*xi*tau**-0.5 : volt\ntau : second\ns : volt\n", NULL,
-                 MF_ERR_UNSUPPORTED, 1, 20, "stochastic equations are not supported");
-    expect_error("dv/dt = xi_1/second**0.5*volt : volt\n", NULL, MF_ERR_UNSUPPORTED, 1, 9,
-                 "stochastic equations are not supported");
-    expect_error("dv/dt = -v/tau*(t - lastspike)/ms : volt\ntau : second\n", NULL,
-                 MF_ERR_UNSUPPORTED, 1, 21, "lastspike");
+    static const error_case cases[] = {
+        {"dv/dt = (E_rest - v)/tau : volt\ntau : second\n", MF_ERR_NAME, 1, 10,
+         "unknown name 'E_rest'"},
+        {"tau : second\nC : farad\ntau : second (constant)\n", MF_ERR_NAME, 3, 1,
+         "tau is defined twice: on line 1 and on line 3"},
+        {"dv/dt = -v/tau : volt\ntau : second\n\nv : volt\n", MF_ERR_NAME, 4, 1,
+         "v is defined twice: on line 1 and on line 4"},
+        {"x = 1 : 1\n dy/dt = 1/second : 1\nx : 1\ny : 1\n", MF_ERR_NAME, 3, 1,
+         "x is defined twice: on line 1 and on line 3"},
+        {"dv/dt = -v/tau + s*xi*tau**-0.5 : volt\ntau : second\ns : volt\n", MF_ERR_UNSUPPORTED,
+         1, 20, "stochastic equations are not supported"},
+        {"dv/dt = xi_1/second**0.5*volt : volt\n", MF_ERR_UNSUPPORTED, 1, 9,
+         "stochastic equations are not supported"},
+        {"dv/dt = -v/tau*(t - lastspike)/ms : volt\ntau : second\n", MF_ERR_UNSUPPORTED, 1, 21,
+         "lastspike"},
+    };
+    EXPECT_ERRORS(cases);
     static const char *const reserved[] = {
         "t",     "dt",   "xi",   "i",    "N",  "lastspike", "not_refractory",
         "_x",    "xi_2", "exp",  "sqrt", "pi", "e",         "inf",
@@ -365,39 +390,45 @@ static void test_name_errors(void **state)
 static void test_cycles(void **state)
 {
     (void)state;
-    expect_error("a = a + 1 : 1\n", NULL, MF_ERR_NAME, 1, 1,
-                 "subexpression a refers to itself");
-    expect_error("x : 1\na = b : 1\nb = 2*a : 1\n", NULL, MF_ERR_NAME, 2, 1,
-                 "cycle: a -> b -> a");
-    expect_error("c = a*a : 1\nb = c : 1\na = b + 1 : 1\n", NULL, MF_ERR_NAME, 1, 1,
-                 "cycle: c -> a -> b -> c");
+    static const error_case cases[] = {
+        {"a = a + 1 : 1\n", MF_ERR_NAME, 1, 1, "subexpression a refers to itself"},
+        {"x : 1\na = b : 1\nb = 2*a : 1\n", MF_ERR_NAME, 2, 1, "cycle: a -> b -> a"},
+        {"c = a*a : 1\nb = c : 1\na = b + 1 : 1\n", MF_ERR_NAME, 1, 1,
+         "cycle: c -> a -> b -> c"},
+    };
+    EXPECT_ERRORS(cases);
 }
 
 static void test_flag_errors(void **state)
 {
     (void)state;
-    expect_error("v : volt (shared)\n", NULL, MF_ERR_PARSE, 1, 11,
-                 "unknown flag 'shared' (valid flags: constant, unless refractory)");
-    expect_error("tau : second (constnt)\n", NULL, MF_ERR_PARSE, 1, 15,
-                 "unknown flag 'constnt'");
-    expect_error("dv/dt = -v/tau : volt (constant)\ntau : second\n", NULL, MF_ERR_PARSE, 1, 24,
-                 "flag 'constant' is for parameters");
-    expect_error("x = 1 : 1 (constant)\n", NULL, MF_ERR_PARSE, 1, 12, "not for subexpressions");
-    expect_error("g : siemens (unless refractory)\n", NULL, MF_ERR_PARSE, 1, 14,
-                 "for differential equations");
-    expect_error("g : siemens (constant\n", NULL, MF_ERR_PARSE, 1, 22, "missing ')'");
-    expect_error("g : siemens ()\n", NULL, MF_ERR_PARSE, 1, 14, "empty flag");
-    expect_error("g : siemens (constant,)\n", NULL, MF_ERR_PARSE, 1, 23, "empty flag");
-    expect_error("g : siemens (constant) x\n", NULL, MF_ERR_PARSE, 1, 24, "after the flags");
-    expect_error("g : siemens (constant, constant)\n", NULL, MF_ERR_PARSE, 1, 24, "twice");
+    static const error_case cases[] = {
+        {"v : volt (shared)\n", MF_ERR_PARSE, 1, 11,
+         "unknown flag 'shared' (valid flags: constant, unless refractory)"},
+        {"tau : second (constnt)\n", MF_ERR_PARSE, 1, 15, "unknown flag 'constnt'"},
+        {"dv/dt = -v/tau : volt (constant)\ntau : second\n", MF_ERR_PARSE, 1, 24,
+         "flag 'constant' is for parameters"},
+        {"x = 1 : 1 (constant)\n", MF_ERR_PARSE, 1, 12, "not for subexpressions"},
+        {"g : siemens (unless refractory)\n", MF_ERR_PARSE, 1, 14,
+         "for differential equations"},
+        {"g : siemens (constant\n", MF_ERR_PARSE, 1, 22, "missing ')'"},
+        {"g : siemens ()\n", MF_ERR_PARSE, 1, 14, "empty flag"},
+        {"g : siemens (constant,)\n", MF_ERR_PARSE, 1, 23, "empty flag"},
+        {"g : siemens (constant) x\n", MF_ERR_PARSE, 1, 24, "after the flags"},
+        {"g : siemens (constant, constant)\n", MF_ERR_PARSE, 1, 24, "twice"},
+    };
+    EXPECT_ERRORS(cases);
 }
 
 static void test_empty_models(void **state)
 {
     (void)state;
-    expect_error("", NULL, MF_ERR_PARSE, 1, 1, "the model defines no equations");
-    expect_error("# only\n   # comments\n\n", NULL, MF_ERR_PARSE, 1, 1, "no equations");
-    expect_error(" \n\t\n\r\n", NULL, MF_ERR_PARSE, 1, 1, "no equations");
+    static const error_case cases[] = {
+        {"", MF_ERR_PARSE, 1, 1, "the model defines no equations"},
+        {"# only\n   # comments\n\n", MF_ERR_PARSE, 1, 1, "no equations"},
+        {" \n\t\n\r\n", MF_ERR_PARSE, 1, 1, "no equations"},
+    };
+    EXPECT_ERRORS(cases);
 }
 
 /* --------------------------------------------------------------------- */

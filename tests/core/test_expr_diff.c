@@ -1,27 +1,10 @@
 /* core/expr_diff.c: every symbolic derivative is compared with a central
  * finite difference of the original expression at random points (a fixed
  * seed, so a failure reproduces), with relative tolerance 1e-6. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "expr.h"
+#include "expr_test.h"
 
 enum { X, Y, V, M, NVARS };
 static const char *const var_names[NVARS] = {"x", "y", "v", "m"};
-
-static mf_dim volt(void)
-{
-    mf_dim d = {{2, 1, -3, -1, 0, 0, 0}};
-    return d;
-}
 
 static bool resolve(void *ctx, const char *name, mf_symbol *out)
 {
@@ -30,34 +13,11 @@ static bool resolve(void *ctx, const char *name, mf_symbol *out)
         if (strcmp(name, var_names[i]) == 0) {
             out->kind = MF_SYM_STATE;
             out->index = i;
-            out->dim = i == V ? volt() : mf_dim_none();
+            out->dim = i == V ? et_volt() : mf_dim_none();
             return true;
         }
     }
-    if (strcmp(name, "VT") == 0) { /* the HH tutorial's threshold constant */
-        out->kind = MF_SYM_CONST;
-        out->index = -1;
-        out->dim = volt();
-        out->value = -63e-3;
-        return true;
-    }
-    return false;
-}
-
-static double lookup(void *ctx, const mf_expr *name)
-{
-    const double *vals = ctx;
-    return vals[name->sym_index];
-}
-
-/* xorshift64*: a small deterministic generator for the test points. */
-static double uniform(uint64_t *s, double lo, double hi)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    uint64_t r = *s * 2685821657736338717ull;
-    return lo + (hi - lo) * ((double)(r >> 11) / 9007199254740992.0);
+    return et_resolve_vt(name, -63e-3, out); /* the HH tutorial's threshold */
 }
 
 typedef struct dcase {
@@ -78,21 +38,21 @@ static void check_case(const dcase *c, uint64_t *seed)
         fail_msg("'%s': %s", c->src, err.message);
     char *text = mf_expr_to_string(d);
     /* The derivative's unit is the expression's over the variable's. */
-    mf_dim vdim = c->var == V ? volt() : mf_dim_none();
+    mf_dim vdim = c->var == V ? et_volt() : mf_dim_none();
     if (!mf_dim_eq(d->dim, mf_dim_div(e->dim, vdim)))
         fail_msg("d(%s)/d%s = %s has the wrong unit", c->src, var_names[c->var], text);
     for (int k = 0; k < 8; k++) {
-        double vals[NVARS] = {uniform(seed, -1.5, 1.5), uniform(seed, 0.5, 2.0),
-                              uniform(seed, -90e-3, 40e-3), uniform(seed, 0.0, 1.0)};
-        vals[c->var] = uniform(seed, c->lo, c->hi);
+        double vals[NVARS] = {et_uniform(seed, -1.5, 1.5), et_uniform(seed, 0.5, 2.0),
+                              et_uniform(seed, -90e-3, 40e-3), et_uniform(seed, 0.0, 1.0)};
+        vals[c->var] = et_uniform(seed, c->lo, c->hi);
         double x0 = vals[c->var];
         double h = 1e-5 * c->scale;
-        double sym = mf_expr_eval(d, lookup, vals);
-        double f0 = mf_expr_eval(e, lookup, vals);
+        double sym = mf_expr_eval(d, et_lookup, vals);
+        double f0 = mf_expr_eval(e, et_lookup, vals);
         vals[c->var] = x0 + h;
-        double fp = mf_expr_eval(e, lookup, vals);
+        double fp = mf_expr_eval(e, et_lookup, vals);
         vals[c->var] = x0 - h;
-        double fm = mf_expr_eval(e, lookup, vals);
+        double fm = mf_expr_eval(e, et_lookup, vals);
         double fd = (fp - fm) / (2 * h);
         /* Relative to the derivative, or to f/scale when the derivative is
          * near 0 (the natural size of a derivative there). */

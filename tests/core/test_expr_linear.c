@@ -3,18 +3,7 @@
  * shared models folder; every split is verified numerically: A*x + B equals
  * f at random points, A does not involve x, and (where B is free of x) A
  * equals the symbolic derivative df/dx. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <cmocka.h>
-
-#include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "expr.h"
+#include "expr_test.h"
 
 /* --- names of the two models ------------------------------------------------ */
 
@@ -80,36 +69,14 @@ static bool resolve(void *ctx, const char *name, mf_symbol *out)
             return true;
         }
     }
-    if (strcmp(name, "VT") == 0) {
-        out->kind = MF_SYM_CONST;
-        out->index = -1;
-        out->dim = VOLT;
-        out->value = vt_value;
-        return true;
-    }
-    return false;
-}
-
-static double lookup(void *ctx, const mf_expr *name)
-{
-    const double *vals = ctx;
-    return vals[name->sym_index];
-}
-
-static double uniform(uint64_t *s, double lo, double hi)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    uint64_t r = *s * 2685821657736338717ull;
-    return lo + (hi - lo) * ((double)(r >> 11) / 9007199254740992.0);
+    return et_resolve_vt(name, vt_value, out);
 }
 
 static void random_point(uint64_t *seed, double *vals)
 {
     const var *t = vars();
     for (int i = 0; t[i].name; i++)
-        vals[i] = uniform(seed, t[i].lo, t[i].hi);
+        vals[i] = et_uniform(seed, t[i].lo, t[i].hi);
 }
 
 static int var_index(const char *name)
@@ -205,9 +172,9 @@ static void verify_split(const mf_expr *e, const char *x, bool b_free_of_x)
     for (int k = 0; k < 50; k++) {
         double vals[32];
         random_point(&seed, vals);
-        double f = mf_expr_eval(e, lookup, vals);
-        double a = mf_expr_eval(A, lookup, vals);
-        double b = mf_expr_eval(B, lookup, vals);
+        double f = mf_expr_eval(e, et_lookup, vals);
+        double a = mf_expr_eval(A, et_lookup, vals);
+        double b = mf_expr_eval(B, et_lookup, vals);
         double xv = vals[xi];
         double tol = 1e-12 * (fabs(f) + fabs(a * xv) + fabs(b));
         if (!(fabs(a * xv + b - f) <= tol))
@@ -215,11 +182,11 @@ static void verify_split(const mf_expr *e, const char *x, bool b_free_of_x)
                      f, ta, tb);
         /* A is the same for another value of x. */
         vals[xi] = xv + 0.37 * (vars()[xi].hi - vars()[xi].lo);
-        if (mf_expr_eval(A, lookup, vals) != a)
+        if (mf_expr_eval(A, et_lookup, vals) != a)
             fail_msg("A = %s changes with %s", ta, x);
         vals[xi] = xv;
         if (b_free_of_x) { /* then A is the partial derivative */
-            double dv = mf_expr_eval(d, lookup, vals);
+            double dv = mf_expr_eval(d, et_lookup, vals);
             if (!(fabs(dv - a) <= 1e-9 * fabs(a)))
                 fail_msg("A = %.17g but df/d%s = %.17g", a, x, dv);
         }
@@ -287,7 +254,7 @@ static void test_eif_exponential_term_goes_to_b(void **state)
     for (int k = 0; k < 20; k++) {
         double vals[32];
         random_point(&seed, vals);
-        double a = mf_expr_eval(A, lookup, vals), w = mf_expr_eval(want, lookup, vals);
+        double a = mf_expr_eval(A, et_lookup, vals), w = mf_expr_eval(want, et_lookup, vals);
         assert_true(fabs(a - w) <= 1e-14 * fabs(w));
     }
     mf_expr_free(want);

@@ -123,6 +123,18 @@ static void make_data(double *v, double *current, double shift)
         }
 }
 
+/* The side's optimizer becomes a DE with this seed. */
+static void side_seed(side *s, long seed)
+{
+    mf_options *o;
+    mf_error err;
+    mf_optimizer_free(s->opt);
+    assert_int_equal(mf_options_new(&o, &err), MF_OK);
+    assert_int_equal(mf_options_set_int(o, "seed", seed, &err), MF_OK);
+    assert_int_equal(mf_optimizer_new(s->ctx, "de", o, &s->opt, &err), MF_OK);
+    mf_options_free(o);
+}
+
 /* Everything that loads plugins or kernels (not thread-safe) happens here,
  * on the main thread. */
 static void side_new(side *s, hub *h, int rank, int size, double shift)
@@ -137,7 +149,6 @@ static void side_new(side *s, hub *h, int rank, int size, double shift)
     make_data(v, cur, shift);
     mf_quantity volt, amp;
     mf_fitter_spec *spec;
-    mf_options *o;
     assert_int_equal(mf_context_new(&s->ctx, &err), MF_OK);
     mf_context_set_threads(s->ctx, 1);
     assert_int_equal(mf_quantity_from_string("volt", &volt, &err), MF_OK);
@@ -152,10 +163,7 @@ static void side_new(side *s, hub *h, int rank, int size, double shift)
     assert_int_equal(mf_fitter_spec_set_n_samples(spec, N_SAMPLES, &err), MF_OK);
     assert_int_equal(mf_fitter_new(s->ctx, spec, &s->f, &err), MF_OK);
     mf_fitter_spec_free(spec);
-    assert_int_equal(mf_options_new(&o, &err), MF_OK);
-    assert_int_equal(mf_options_set_int(o, "seed", 3, &err), MF_OK);
-    assert_int_equal(mf_optimizer_new(s->ctx, "de", o, &s->opt, &err), MF_OK);
-    mf_options_free(o);
+    side_seed(s, 3);
     assert_int_equal(mf_metric_new(s->ctx, "mse", NULL, &s->metric, &err), MF_OK);
     if (size > 1) {
         assert_int_equal(mf_group_new(&ops, &s->m, rank, size, &s->g, &err), MF_OK);
@@ -200,6 +208,23 @@ static void run_pair(side *a, side *b)
     assert_int_equal(pthread_join(t, NULL), 0);
 }
 
+/* Process 0 (a) and process 1 (b) of a group of two; b's targets shifted. */
+static void pair_new(side *a, side *b, hub *h, double b_shift)
+{
+    side_new(a, h, 0, 2, 0);
+    side_new(b, h, 1, 2, b_shift);
+}
+
+/* The pair's first fit fails on rank 0 with a message holding part, and the
+ * worker fails with rank 0's message, word for word. */
+static void assert_pair_refused(side *a, side *b, const char *part)
+{
+    run_pair(a, b);
+    assert_int_not_equal(a->rc[0], MF_OK);
+    assert_non_null(strstr(a->err[0].message, part));
+    assert_string_equal(b->err[0].message, a->err[0].message);
+}
+
 static int setup_env(void **state)
 {
     (void)state;
@@ -238,8 +263,7 @@ static void test_same_history_as_one_process(void **state)
     pthread_barrier_init(&h.bar, NULL, 2);
     side one, a, b;
     side_new(&one, &h, 0, 1, 0);
-    side_new(&a, &h, 0, 2, 0);
-    side_new(&b, &h, 1, 2, 0);
+    pair_new(&a, &b, &h, 0);
     script(&one);
     assert_int_equal(one.rc[0], MF_OK);
     assert_int_equal(mf_fitter_history_size(one.f), 5 * N_SAMPLES);
@@ -275,16 +299,11 @@ static void test_other_data_is_refused(void **state)
     hub h;
     pthread_barrier_init(&h.bar, NULL, 2);
     side a, b;
-    side_new(&a, &h, 0, 2, 0);
-    side_new(&b, &h, 1, 2, 1e-15);
-    run_pair(&a, &b);
-    assert_int_not_equal(a.rc[0], MF_OK);
-    assert_non_null(strstr(a.err[0].message, "process 1 of 2 fits with other settings than "
-                                             "process 0: the data (input or target traces) "
-                                             "differs; every process"));
-    /* The worker fails with rank 0's message, word for word. */
+    pair_new(&a, &b, &h, 1e-15);
+    assert_pair_refused(&a, &b,
+                        "process 1 of 2 fits with other settings than process 0: the data "
+                        "(input or target traces) differs; every process");
     assert_int_not_equal(b.rc[0], MF_OK);
-    assert_string_equal(b.err[0].message, a.err[0].message);
     /* Rank 0 does not repeat at the end what it has already said. */
     assert_int_equal(a.rc[2], MF_OK);
     assert_int_equal(mf_fitter_history_size(a.f), 0);
@@ -301,35 +320,21 @@ static void test_other_bounds_are_named(void **state)
     hub h;
     pthread_barrier_init(&h.bar, NULL, 2);
     side a, b;
-    side_new(&a, &h, 0, 2, 0);
-    side_new(&b, &h, 1, 2, 0);
+    pair_new(&a, &b, &h, 0);
     const double other_hi[] = {30e-9, 90e-3};
     b.hi = other_hi;
-    mf_options *o;
-    mf_error err;
-    mf_optimizer_free(b.opt);
-    assert_int_equal(mf_options_new(&o, &err), MF_OK);
-    assert_int_equal(mf_options_set_int(o, "seed", 9, &err), MF_OK);
-    assert_int_equal(mf_optimizer_new(b.ctx, "de", o, &b.opt, &err), MF_OK);
-    mf_options_free(o);
-    run_pair(&a, &b);
-    assert_int_not_equal(a.rc[0], MF_OK);
-    assert_non_null(strstr(a.err[0].message, "process 1 of 2 fits with other settings than "
-                                             "process 0: the parameter bounds differs; every"));
-    assert_string_equal(b.err[0].message, a.err[0].message);
+    side_seed(&b, 9);
+    assert_pair_refused(&a, &b,
+                        "process 1 of 2 fits with other settings than process 0: the "
+                        "parameter bounds differs; every");
     side_free(&a);
     side_free(&b);
 
     /* The seed alone: the same history as one process. */
     side one, c, d;
     side_new(&one, &h, 0, 1, 0);
-    side_new(&c, &h, 0, 2, 0);
-    side_new(&d, &h, 1, 2, 0);
-    mf_optimizer_free(d.opt);
-    assert_int_equal(mf_options_new(&o, &err), MF_OK);
-    assert_int_equal(mf_options_set_int(o, "seed", 9, &err), MF_OK);
-    assert_int_equal(mf_optimizer_new(d.ctx, "de", o, &d.opt, &err), MF_OK);
-    mf_options_free(o);
+    pair_new(&c, &d, &h, 0);
+    side_seed(&d, 9);
     script(&one);
     run_pair(&c, &d);
     assert_int_equal(c.rc[0], MF_OK);
@@ -348,14 +353,9 @@ static void test_worker_setup_failure_is_named(void **state)
     hub h;
     pthread_barrier_init(&h.bar, NULL, 2);
     side a, b;
-    side_new(&a, &h, 0, 2, 0);
-    side_new(&b, &h, 1, 2, 0);
+    pair_new(&a, &b, &h, 0);
     b.n_bounds = 1; /* E has no bounds on process 1 */
-    run_pair(&a, &b);
-    assert_int_not_equal(a.rc[0], MF_OK);
-    assert_non_null(
-        strstr(a.err[0].message, "process 1 of 2: the parameter 'E' has no bounds"));
-    assert_string_equal(b.err[0].message, a.err[0].message);
+    assert_pair_refused(&a, &b, "process 1 of 2: the parameter 'E' has no bounds");
     side_free(&a);
     side_free(&b);
     pthread_barrier_destroy(&h.bar);
@@ -367,8 +367,7 @@ static void test_ended_worker_is_reported(void **state)
     hub h;
     pthread_barrier_init(&h.bar, NULL, 2);
     side a, b;
-    side_new(&a, &h, 0, 2, 0);
-    side_new(&b, &h, 1, 2, 0);
+    pair_new(&a, &b, &h, 0);
     b.fail_first = "boom.lua:3: no such file";
     run_pair(&a, &b);
     assert_int_not_equal(a.rc[0], MF_OK);
@@ -379,8 +378,7 @@ static void test_ended_worker_is_reported(void **state)
     /* A worker's failure after rank 0 succeeded comes back from finish. */
     mf_error err;
     side c, d;
-    side_new(&c, &h, 0, 2, 0);
-    side_new(&d, &h, 1, 2, 0);
+    pair_new(&c, &d, &h, 0);
     pthread_t t;
     d.fail_first = "late.lua:9: out of disk";
     assert_int_equal(pthread_create(&t, NULL, script, &d), 0);

@@ -8,7 +8,7 @@
  *   deriv      (GSL methods) dx/dt for one lane, into registers after the
  *              variables, called by GSL's driver at the times it chooses.
  * The reset program runs only for blocks with a spike in the step. */
-#include "engine.h"
+#include "engine_exec.h"
 #include "integrate_gsl.h"
 #include "lower.h"
 
@@ -261,21 +261,6 @@ static void *interp_block_new(void *prog, int capacity)
     return s;
 }
 
-static mf_bc_exec exec_of(const interp_block *s, const mf_block *b, long k)
-{
-    mf_bc_exec x = {
-        .reg = s->reg,
-        .n = b->n,
-        .step = k,
-        .t = (double)k * b->dt, /* Brian: t = k*dt, not a running sum */
-        .series = b->series,
-        .n_steps = b->n_steps,
-        .trace = b->trace,
-        .scalars = b->scalars,
-    };
-    return x;
-}
-
 static mf_status interp_begin(void *prog, void *scratch, const mf_block *b, mf_error *err)
 {
     (void)err;
@@ -289,7 +274,7 @@ static mf_status interp_begin(void *prog, void *scratch, const mf_block *b, mf_e
         s->reg[r] = s->scratch + (size_t)(r - m->n_var) * (size_t)s->capacity;
     if (p->mod.n_regs == 0)
         s->reg[0] = s->scratch;
-    mf_bc_exec x = exec_of(s, b, 0);
+    mf_bc_exec x = mf_block_exec(b, s->reg, 0);
     mf_bc_run(&p->mod.prog[0], &x);
     return MF_OK;
 }
@@ -308,7 +293,7 @@ static void gsl_deriv(void *ctx, int lane, double t, const double *y, double *dy
         s->lane_reg[r] = s->reg[r] + lane;
     /* The input at time t is Brian's TimedArray sample floor(t/dt + 1/16). */
     long idx = (long)floor(t / p->dt + 1.0 / 16.0);
-    mf_bc_exec x = exec_of(s, b, idx);
+    mf_bc_exec x = mf_block_exec(b, s->reg, idx);
     x.reg = s->lane_reg;
     x.n = 1;
     x.t = t;
@@ -338,7 +323,7 @@ static mf_status interp_step(void *prog, void *scratch, const mf_block *b, long 
 {
     interp_prog *p = prog;
     interp_block *s = scratch;
-    mf_bc_exec x = exec_of(s, b, k);
+    mf_bc_exec x = mf_block_exec(b, s->reg, k);
     if (p->p_refr)
         mf_bc_run(&p->mod.prog[p->p_refr], &x);
     if (p->gsl) {
@@ -359,7 +344,7 @@ static mf_status interp_reset(void *prog, void *scratch, const mf_block *b, long
     (void)err;
     interp_prog *p = prog;
     interp_block *s = scratch;
-    mf_bc_exec x = exec_of(s, b, k);
+    mf_bc_exec x = mf_block_exec(b, s->reg, k);
     if (p->p_reset)
         mf_bc_run(&p->mod.prog[p->p_reset], &x);
     return MF_OK;

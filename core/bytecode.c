@@ -754,21 +754,3 @@ const char *mf_op_name(mf_op op)
         return "?";
     return op_names[op];
 }
-
-char *mf_bc_disasm(const mf_bc_program *p)
-{
-    size_t cap = 64 + (size_t)p->n * 64, len = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    for (int i = 0; i < p->n; i++) {
-        const mf_instr *in = &p->code[i];
-        int w = snprintf(s + len, cap - len, "r%u = %s r%u r%u r%u aux=%d k=%.17g\n", in->d,
-                         mf_op_name((mf_op)in->op), in->a, in->b, in->c, in->aux, in->k);
-        if (w < 0 || (size_t)w >= cap - len)
-            break;
-        len += (size_t)w;
-    }
-    return s;
-}

@@ -162,8 +162,7 @@ void mf_bc_flush(mf_bc_builder *b);
  * allocation of the builder failed, MF_ERR_INTERNAL on too many registers. */
 mf_status mf_bc_finish(mf_bc_builder *b, mf_bc_module *out, mf_error *err);
 
-/* A text listing of a program, for debugging and tests (malloc'd). */
-char *mf_bc_disasm(const mf_bc_program *p);
+/* The name of an instruction, for messages and tests. */
 const char *mf_op_name(mf_op op);
 
 #endif

@@ -11,12 +11,30 @@ struct mf_log_lock {
     omp_nest_lock_t lock;
 };
 
+static char *default_cache_dir(void)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char buf[4096];
+    if (xdg && *xdg)
+        snprintf(buf, sizeof buf, "%s/modelfit", xdg);
+    else if (home && *home)
+        snprintf(buf, sizeof buf, "%s/.cache/modelfit", home);
+    else /* one per user: kernel_cache.c refuses a directory of another */
+        snprintf(buf, sizeof buf, "/tmp/modelfit-cache-%ld", (long)geteuid());
+    return strdup(buf);
+}
+
 mf_status mf_context_new(mf_context **out, mf_error *err)
 {
     if (!out)
         return mf_error_set(err, MF_ERR_INVALID, "mf_context_new: out is NULL");
     mf_context *ctx = calloc(1, sizeof *ctx);
-    if (ctx && !(ctx->log_lock = malloc(sizeof *ctx->log_lock))) {
+    /* The default cache directory is filled here, not on first use, so that
+     * mf_context_cache_dir only reads and may run on any thread. */
+    if (ctx && (!(ctx->log_lock = malloc(sizeof *ctx->log_lock)) ||
+                !(ctx->cache_dir = default_cache_dir()))) {
+        free(ctx->log_lock);
         free(ctx);
         ctx = NULL;
     }
@@ -61,20 +79,6 @@ int mf_context_threads(const mf_context *ctx)
     return ctx ? ctx->n_threads : 0;
 }
 
-static char *default_cache_dir(void)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    char buf[4096];
-    if (xdg && *xdg)
-        snprintf(buf, sizeof buf, "%s/modelfit", xdg);
-    else if (home && *home)
-        snprintf(buf, sizeof buf, "%s/.cache/modelfit", home);
-    else /* one per user: kernel_cache.c refuses a directory of another */
-        snprintf(buf, sizeof buf, "/tmp/modelfit-cache-%ld", (long)geteuid());
-    return strdup(buf);
-}
-
 mf_status mf_context_set_cache_dir(mf_context *ctx, const char *dir, mf_error *err)
 {
     if (!ctx)
@@ -91,8 +95,6 @@ const char *mf_context_cache_dir(const mf_context *ctx)
 {
     if (!ctx)
         return NULL;
-    if (!ctx->cache_dir)
-        ((mf_context *)ctx)->cache_dir = default_cache_dir(); /* lazily, once */
     return ctx->cache_dir;
 }
 

@@ -3,6 +3,7 @@
  * the value of subexpression i, then the builder's pinned invariants and
  * temporaries (owned by the block). */
 #include "engine_subexpr.h"
+#include "engine_exec.h"
 
 #include "error.h"
 #include "lower.h"
@@ -116,32 +117,17 @@ mf_subexpr_block *mf_subexpr_block_new(const mf_subexpr_code *c, int capacity)
     return s;
 }
 
-static mf_bc_exec exec_of(const mf_subexpr_block *s, const mf_block *b, long k)
-{
-    mf_bc_exec x = {
-        .reg = s->reg,
-        .n = b->n,
-        .step = k,
-        .t = (double)k * b->dt, /* t = k*dt, as the backends */
-        .series = b->series,
-        .n_steps = b->n_steps,
-        .trace = b->trace,
-        .scalars = b->scalars,
-    };
-    return x;
-}
-
 void mf_subexpr_begin(mf_subexpr_block *s, const mf_block *b)
 {
     for (int v = 0; v < s->c->n_var; v++)
         s->reg[v] = b->var[v];
-    mf_bc_exec x = exec_of(s, b, 0);
+    mf_bc_exec x = mf_block_exec(b, s->reg, 0);
     mf_bc_run(&s->c->mod.prog[0], &x);
 }
 
 const double *mf_subexpr_eval(mf_subexpr_block *s, const mf_block *b, long k, int i)
 {
-    mf_bc_exec x = exec_of(s, b, k);
+    mf_bc_exec x = mf_block_exec(b, s->reg, k);
     mf_bc_run(&s->c->mod.prog[s->c->prog[i]], &x);
     return s->reg[s->c->n_var + i];
 }

@@ -2,20 +2,28 @@
  *
  * Brian (stateupdaters/exponential_euler.py, get_conditionally_linear_system)
  * does `sympy.collect(expr.expand(), x, evaluate=False)` and accepts the
- * result when the only keys are x and 1. We reach the same split without a
- * computer-algebra system: the expression is turned into a polynomial in x
- * whose coefficients are trees free of "bare" x. Bare means x outside any
- * function call; x inside exp(), log(), a comparison, or the exponent of a
- * base that is free of x is opaque, as sympy's collect treats it, and may
- * stay in B. Products distribute over the polynomial (that is the expand
- * step) and division by a monomial c*x**k shifts powers. Anything else --
- * x**2, x**-1, x*exp(x), x inside a denominator sum like 1/(x + 1), sqrt(x)
- * (a power in sympy), x in an exponent -- is not linear and is refused.
- * (sympy would keep 1/(x + 1) as an opaque factor; we refuse it because
- * exponential Euler's premise, x entering linearly, does not hold. Brian
- * also drops an x**2 term silently when there is no x-free term; we refuse.)
- * Without a term linear in x, x may only be absent: exp(x) alone is refused
- * as Brian refuses it. */
+ * result when it has a key x and at most one other key. We reach the same
+ * split without a computer-algebra system: the expression is turned into a
+ * polynomial in x whose coefficients are trees free of "bare" x. Bare means
+ * x outside any function call; x inside exp(), log(), a comparison, or the
+ * exponent of a base that is free of x is opaque, as sympy's collect treats
+ * it, and may stay in B. Products distribute over the polynomial (that is
+ * the expand step) and division by a monomial c*x**k shifts powers.
+ *
+ * A denominator, or a base raised to a negative or non-integer power, that
+ * is a sum in x (1/(x + 1), a/(b + x), sqrt(x + 1)) is an opaque factor for
+ * sympy too: expand leaves it whole and collect files it under x**0. We do
+ * the same, so -x/tau + a/(b + x) splits into A = -1/tau, B = a/(b + x).
+ *
+ * Refused: any power of x other than 0 and 1 (x**2, x**-1, sqrt(x), x**y),
+ * x in the exponent of a base with bare x, and a coefficient of x that
+ * depends on x (x*exp(x), x/(x + 1)). Brian is looser in three places that
+ * we do not follow, because exponential Euler's premise (x entering
+ * linearly with an x-free rate) would not hold: it accepts A depending on x
+ * (x*exp(x) gives A = exp(x)), it silently drops a third key when there is
+ * no x-free term (x + x**2 gives B = 0), and x**y or sqrt(x*y) land in B.
+ * Without a term linear in x, x may only be absent: exp(x) or 1/(x + 1)
+ * alone is refused as Brian refuses it (collect has no key x). */
 #include "error.h"
 #include "expr.h"
 
@@ -159,11 +167,33 @@ static int monomial_index(const poly *p)
     return found;
 }
 
+/* Stores the whole of e as an x**0 coefficient: sympy's opaque factor. */
+static bool opaque(splitter *s, const mf_expr *e, poly *out)
+{
+    mf_expr *c = mf_expr_clone(e);
+    return c ? put_coef(s, out, MAXP, c) : fail(s, MF_ERR_NOMEM, "");
+}
+
+/* out = a/den for a divisor den that is a sum in x: den stays whole, so
+ * every power of a keeps its place (sympy: expand distributes the
+ * numerator over a denominator it cannot split). */
+static bool poly_div_opaque(splitter *s, const poly *a, const mf_expr *den, poly *out)
+{
+    for (int i = 0; i < NPOW; i++) {
+        if (!a->c[i])
+            continue;
+        mf_expr *t = mf_expr_make(MF_EX_DIV, mf_expr_clone(a->c[i]), mf_expr_clone(den));
+        if (!add_coef(s, out, i, t, false))
+            return false;
+    }
+    return true;
+}
+
 static bool poly_div(splitter *s, const poly *a, const poly *b, poly *out)
 {
     int m = monomial_index(b);
     if (m < 0)
-        return fail(s, MF_ERR_INVALID, "it appears in a denominator");
+        return fail(s, MF_ERR_INTERNAL, "division by a sum");
     for (int i = 0; i < NPOW; i++) {
         if (!a->c[i])
             continue;
@@ -177,36 +207,63 @@ static bool poly_div(splitter *s, const poly *a, const poly *b, poly *out)
     return true;
 }
 
-/* base**n for a base with bare x: n must be a small constant integer. */
-static bool poly_pow(splitter *s, const mf_expr *e, poly *out)
+/* acc = base**n for 0 <= n <= MAXP, by repeated products. */
+static bool poly_ipow(splitter *s, const poly *base, int n, poly *acc)
 {
-    const mf_expr *expo = e->arg[1];
-    if (mf_expr_uses(expo, s->x))
-        return fail(s, MF_ERR_INVALID, "it appears in an exponent");
-    double n = mf_expr_is_const(expo) ? mf_expr_eval(expo, NULL, NULL) : NAN;
-    if (!(n == trunc(n)))
-        return fail(s, MF_ERR_INVALID, "it is raised to a non-integer or variable power");
-    if (fabs(n) > MAXP) {
+    bool ok = put_coef(s, acc, MAXP, mf_expr_num(1.0));
+    for (int i = 0; ok && i < n; i++) {
+        poly next = {{0}};
+        ok = poly_mul(s, acc, base, &next);
+        poly_free(acc);
+        *acc = next;
+    }
+    return ok;
+}
+
+/* base**expo for a base with bare x (sqrt passes expo NULL, meaning 1/2).
+ * A positive integer power is expanded; any other power of a sum in x is
+ * an opaque factor; of a monomial c*x**k it shifts (negative integer) or is
+ * refused (fractional or variable: a power of x that sympy keeps apart). */
+static bool poly_pow(splitter *s, const mf_expr *e, const mf_expr *expo, poly *out)
+{
+    poly base = {{0}}, acc = {{0}};
+    if (!to_poly(s, e->arg[0], &base)) {
+        poly_free(&base);
+        return false;
+    }
+    double n = 0.5;
+    if (expo)
+        n = mf_expr_is_const(expo) ? mf_expr_eval(expo, NULL, NULL) : NAN;
+    bool integer = n == trunc(n);
+    int m = monomial_index(&base);
+    bool ok;
+    if (integer && n >= 0 && n <= MAXP) {
+        ok = poly_ipow(s, &base, (int)n, &acc);
+        if (ok) {
+            *out = acc;
+            acc = (poly){{0}};
+        }
+    } else if (integer && n > MAXP) { /* sympy would expand it */
         char why[64];
         snprintf(why, sizeof why, "it is raised to the power %g", n);
-        return fail(s, MF_ERR_INVALID, why);
-    }
-    poly base = {{0}}, acc = {{0}};
-    bool ok = to_poly(s, e->arg[0], &base);
-    ok = ok && put_coef(s, &acc, MAXP, mf_expr_num(1.0));
-    for (int i = 0; ok && i < (int)fabs(n); i++) {
-        poly next = {{0}};
-        ok = poly_mul(s, &acc, &base, &next);
-        poly_free(&acc);
-        acc = next;
-    }
-    if (ok && n < 0) {
+        ok = fail(s, MF_ERR_INVALID, why);
+    } else if (m < 0 || (m == MAXP && !(integer && n < 0))) {
+        ok = opaque(s, e, out);
+    } else if (expo && mf_expr_uses(expo, s->x)) {
+        ok = fail(s, MF_ERR_INVALID, "it appears in an exponent");
+    } else if (!integer) {
+        ok = fail(s, MF_ERR_INVALID,
+                  expo ? "it is raised to a non-integer or variable power"
+                       : "it appears inside sqrt()");
+    } else if (fabs(n) > MAXP) {
+        char why[64];
+        snprintf(why, sizeof why, "it is raised to the power %g", n);
+        ok = fail(s, MF_ERR_INVALID, why);
+    } else { /* negative integer power of a monomial */
         poly one = {{0}};
-        ok = put_coef(s, &one, MAXP, mf_expr_num(1.0)) && poly_div(s, &one, &acc, out);
+        ok = poly_ipow(s, &base, (int)-n, &acc) && put_coef(s, &one, MAXP, mf_expr_num(1.0)) &&
+             poly_div(s, &one, &acc, out);
         poly_free(&one);
-    } else if (ok) {
-        *out = acc;
-        acc = (poly){{0}};
     }
     poly_free(&base);
     poly_free(&acc);
@@ -221,10 +278,10 @@ static bool to_poly(splitter *s, const mf_expr *e, poly *out)
     }
     if (e->kind == MF_EX_NAME)
         return put_coef(s, out, MAXP + 1, mf_expr_num(1.0));
-    if (e->kind == MF_EX_CALL) /* sqrt(x): a power 1/2 in sympy */
-        return fail(s, MF_ERR_INVALID, "it appears inside sqrt()");
+    if (e->kind == MF_EX_CALL) /* sqrt: a power 1/2 in sympy */
+        return poly_pow(s, e, NULL, out);
     if (e->kind == MF_EX_POW)
-        return poly_pow(s, e, out);
+        return poly_pow(s, e, e->arg[1], out);
     poly a = {{0}}, b = {{0}};
     bool ok = to_poly(s, e->arg[0], &a);
     if (ok && e->kind != MF_EX_NEG)
@@ -235,7 +292,10 @@ static bool to_poly(splitter *s, const mf_expr *e, poly *out)
         case MF_EX_ADD: ok = poly_addsub(s, &a, &b, false, out); break;
         case MF_EX_SUB: ok = poly_addsub(s, &a, &b, true, out); break;
         case MF_EX_MUL: ok = poly_mul(s, &a, &b, out); break;
-        case MF_EX_DIV: ok = poly_div(s, &a, &b, out); break;
+        case MF_EX_DIV:
+            ok = monomial_index(&b) >= 0 ? poly_div(s, &a, &b, out)
+                                         : poly_div_opaque(s, &a, e->arg[1], out);
+            break;
         default: ok = fail(s, MF_ERR_INTERNAL, "unexpected node");
         }
     }
@@ -252,10 +312,7 @@ static bool check_linear(splitter *s, const poly *p)
         int k = i - MAXP;
         if (!p->c[i] || k == 0 || k == 1)
             continue;
-        if (k < 0)
-            snprintf(why, sizeof why, "it appears in a denominator");
-        else
-            snprintf(why, sizeof why, "it appears as %s**%d", s->x, k);
+        snprintf(why, sizeof why, "it appears as %s**%d", s->x, k);
         return fail(s, MF_ERR_INVALID, why);
     }
     const mf_expr *a = p->c[MAXP + 1];
@@ -266,12 +323,12 @@ static bool check_linear(splitter *s, const poly *p)
         free(text);
         return fail(s, MF_ERR_INVALID, why);
     }
-    /* Brian refuses x inside functions when no term is linear in x (sympy's
-     * collect then has no key x); we do the same, so that a model is
-     * accepted here exactly when Brian's exponential_euler accepts it. */
+    /* Brian refuses x inside opaque factors when no term is linear in x
+     * (sympy's collect then has no key x); we do the same. */
     const mf_expr *b = p->c[MAXP];
     if (!a && b && mf_expr_uses(b, s->x))
-        return fail(s, MF_ERR_INVALID, "it appears only inside functions, with no linear term");
+        return fail(s, MF_ERR_INVALID,
+                    "it appears only inside functions or denominators, with no linear term");
     return true;
 }
 

@@ -1,11 +1,11 @@
 /* The compiler, the flags and the on-disk cache of kernels (kernel_cache.h). */
 #include "kernel_cache.h"
 
+#include "dl.h"
 #include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ltdl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -506,22 +506,10 @@ static mf_status compile(const mf_context *ctx, const mf_cc *cc, const char *sou
 
 static mf_status load(mf_kernel_lib *k, mf_error *err)
 {
-    if (lt_dlinit() != 0)
-        return mf_error_set(err, MF_ERR_IO, "libltdl: %s", lt_dlerror());
-    lt_dladvise advise;
-    lt_dlhandle h = NULL;
-    if (lt_dladvise_init(&advise) == 0) {
-        lt_dladvise_local(&advise);
-        h = lt_dlopenadvise(k->path, advise);
-        lt_dladvise_destroy(&advise);
-    }
-    if (!h) {
-        const char *why = lt_dlerror();
-        lt_dlexit();
-        return mf_error_set(err, MF_ERR_IO, "cannot load %s: %s", k->path,
-                            why ? why : "unknown error");
-    }
-    k->handle = h;
+    char why[512];
+    k->handle = mf_dl_open(k->path, why, sizeof why);
+    if (!k->handle)
+        return mf_error_set(err, MF_ERR_IO, "cannot load %s: %s", k->path, why);
     return MF_OK;
 }
 
@@ -529,17 +517,14 @@ void mf_kernel_lib_close(mf_kernel_lib *k)
 {
     if (!k)
         return;
-    if (k->handle) {
-        lt_dlclose((lt_dlhandle)k->handle);
-        lt_dlexit();
-    }
+    mf_dl_close(k->handle);
     free(k->path);
     memset(k, 0, sizeof *k);
 }
 
 void *mf_kernel_lib_sym(const mf_kernel_lib *k, const char *name)
 {
-    return k->handle ? lt_dlsym((lt_dlhandle)k->handle, name) : NULL;
+    return mf_dl_sym(k->handle, name);
 }
 
 mf_status mf_kernel_lib_open(const mf_context *ctx, const mf_cc *cc, const char *source,

@@ -44,7 +44,7 @@ void mf_cc_clear(mf_cc *cc);
 const char *const *mf_kernel_cflags(void);
 
 typedef struct mf_kernel_lib {
-    void *handle; /* lt_dlhandle */
+    void *handle; /* dl.h */
     char key[65];
     char *path;
     bool compiled;  /* this open ran the compiler */

@@ -77,7 +77,7 @@ static int time_value(mf_lower *L)
     return mf_bc_binop(L->b, MF_OP_ADD, t, mf_bc_const(L->b, L->t_offset * L->dt));
 }
 
-static int lower_name(mf_lower *L, const mf_expr *e, int depth)
+static int lower_name(mf_lower *L, const mf_expr *e)
 {
     const mf_model *m = L->m;
     switch (e->sym_kind) {
@@ -90,8 +90,10 @@ static int lower_name(mf_lower *L, const mf_expr *e, int depth)
             return mf_bc_input(L->b, m->n_inputs + e->sym_index, mf_input_offset(L->t_offset));
         return mf_bc_scalar(L->b, e->sym_index - m->n_targets);
     case MF_SYM_SUBEXPR: {
+        /* No depth guard: equations_check.c rejects cyclic subexpressions,
+         * so this recursion ends. */
         const mf_expr *s = mf_model_subexpr(m, e);
-        if (!s || depth > 64) {
+        if (!s) {
             fail(L, e->name);
             return 0;
         }
@@ -163,7 +165,7 @@ static mf_op binary_op(mf_expr_kind k)
     }
 }
 
-static int lower(mf_lower *L, const mf_expr *e, int depth)
+static int lower(mf_lower *L, const mf_expr *e)
 {
     if (!e) {
         fail(L, "(missing expression)");
@@ -171,13 +173,13 @@ static int lower(mf_lower *L, const mf_expr *e, int depth)
     }
     switch (e->kind) {
     case MF_EX_NUM: return mf_bc_const(L->b, e->num);
-    case MF_EX_NAME: return lower_name(L, e, depth + 1);
-    case MF_EX_NEG: return mf_bc_unop(L->b, MF_OP_NEG, lower(L, e->arg[0], depth + 1));
-    case MF_EX_NOT: return mf_bc_unop(L->b, MF_OP_NOT, lower(L, e->arg[0], depth + 1));
+    case MF_EX_NAME: return lower_name(L, e);
+    case MF_EX_NEG: return mf_bc_unop(L->b, MF_OP_NEG, lower(L, e->arg[0]));
+    case MF_EX_NOT: return mf_bc_unop(L->b, MF_OP_NOT, lower(L, e->arg[0]));
     case MF_EX_CALL: {
         int a[3] = {-1, -1, -1};
         for (int i = 0; i < e->nargs && i < 3; i++)
-            a[i] = lower(L, e->arg[i], depth + 1);
+            a[i] = lower(L, e->arg[i]);
         mf_op op = func_op(e->fn);
         if (op == MF_OP_NOP) {
             fail(L, mf_func_name(e->fn));
@@ -191,8 +193,8 @@ static int lower(mf_lower *L, const mf_expr *e, int depth)
             fail(L, "(unknown operation)");
             return 0;
         }
-        int a = lower(L, e->arg[0], depth + 1);
-        int b = lower(L, e->arg[1], depth + 1);
+        int a = lower(L, e->arg[0]);
+        int b = lower(L, e->arg[1]);
         return mf_bc_binop(L->b, op, a, b);
     }
     }
@@ -200,7 +202,7 @@ static int lower(mf_lower *L, const mf_expr *e, int depth)
 
 int mf_lower_expr(mf_lower *L, const mf_expr *e)
 {
-    return lower(L, e, 0);
+    return lower(L, e);
 }
 
 void mf_lower_code(mf_lower *L, const mf_code *c)

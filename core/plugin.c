@@ -2,12 +2,11 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "plugin.h"
 
+#include "dl.h"
 #include "error.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <limits.h>
-#include <ltdl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,13 +75,11 @@ void mf_registry_free(struct mf_registry *reg)
         free(reg->refusals[i]);
     free(reg->refusals);
     for (size_t i = 0; i < reg->n_handles; i++)
-        lt_dlclose((lt_dlhandle)reg->handles[i]);
+        mf_dl_close(reg->handles[i]);
     free(reg->handles);
     for (size_t i = 0; i < reg->n_paths; i++)
         free(reg->real_paths[i]);
     free(reg->real_paths);
-    if (reg->ltdl_ready)
-        lt_dlexit();
     free(reg);
 }
 
@@ -366,31 +363,13 @@ static bool already_tried(mf_registry *reg, const char *real, size_t *first)
 
 /* Opens by the real path, so libltdl does not search its own path list;
  * messages use the path as the user gave it. */
-static mf_status open_file(mf_registry *reg, const char *real, const char *path,
-                           lt_dlhandle *out, mf_error *err)
+static mf_status open_file(mf_registry *reg, const char *real, const char *path, void **out,
+                           mf_error *err)
 {
-    lt_dladvise advise;
-    lt_dlhandle h = NULL;
-    if (lt_dladvise_init(&advise) == 0) {
-        lt_dladvise_local(&advise);
-        h = lt_dlopenadvise(real, advise);
-        lt_dladvise_destroy(&advise);
-    }
-    if (!h) {
-        /* libltdl reports most failures as "file not found"; the system
-         * loader knows the real reason (an undefined symbol, a wrong
-         * architecture), so ask it. */
-        const char *why = lt_dlerror();
-        void *probe = dlopen(real, RTLD_NOW | RTLD_LOCAL);
-        const char *sys = probe ? NULL : dlerror();
-        if (probe)
-            dlclose(probe);
-        return add_refusal(reg, err, "%s: cannot be loaded: %s", path,
-                           sys   ? sys
-                           : why ? why
-                                 : "unknown error");
-    }
-    *out = h;
+    char why[512];
+    *out = mf_dl_open(real, why, sizeof why);
+    if (!*out)
+        return add_refusal(reg, err, "%s: cannot be loaded: %s", path, why);
     return MF_OK;
 }
 
@@ -417,16 +396,16 @@ mf_status mf_registry_load_file(mf_registry *reg, const char *path, size_t *firs
         !(reg->real_paths[reg->n_paths] = strdup(real)))
         return mf_error_set(err, MF_ERR_NOMEM, "out of memory loading %s", path);
     reg->n_paths++;
-    lt_dlhandle h = NULL;
+    void *h = NULL;
     mf_status st = open_file(reg, real, path, &h, err);
     if (st)
         return st;
     mf_entry_fn entry;
     /* dlsym returns a data pointer; the copy converts it to a function pointer. */
-    void *sym = lt_dlsym(h, "mf_plugin_entry");
+    void *sym = mf_dl_sym(h, "mf_plugin_entry");
     memcpy(&entry, &sym, sizeof entry);
     if (!sym) {
-        lt_dlclose(h);
+        mf_dl_close(h);
         return add_refusal(reg, err,
                            "%s: no symbol mf_plugin_entry: not a modelfit plugin (export it "
                            "with MF_PLUGIN_EXPORT)",
@@ -442,7 +421,7 @@ mf_status mf_registry_load_file(mf_registry *reg, const char *path, size_t *firs
         for (size_t i = before; i < reg->n_plugins; i++)
             info_free(reg->plugins[i]);
         reg->n_plugins = before;
-        lt_dlclose(h);
+        mf_dl_close(h);
         if (err)
             *err = ferr;
         return ferr.status ? ferr.status : MF_ERR_NOMEM;
@@ -533,13 +512,6 @@ mf_status mf_registry_get(mf_context *ctx, mf_registry **out, mf_error *err)
         if (!reg)
             return mf_error_set(err, MF_ERR_NOMEM,
                                 "out of memory creating the plugin registry");
-        if (lt_dlinit() != 0) {
-            const char *why = lt_dlerror();
-            free(reg);
-            return mf_error_set(err, MF_ERR_PLUGIN, "cannot initialise libltdl: %s",
-                                why ? why : "unknown error");
-        }
-        reg->ltdl_ready = true;
         ctx->registry = reg;
     }
     mf_registry *reg = ctx->registry;
@@ -557,7 +529,7 @@ mf_status mf_registry_get(mf_context *ctx, mf_registry **out, mf_error *err)
 
 mf_status mf_plugins_count(mf_context *ctx, size_t *n, mf_error *err)
 {
-    mf_registry *reg;
+    mf_registry *reg = NULL;
     mf_status st = mf_registry_get(ctx, &reg, err);
     if (n)
         *n = st ? 0 : reg->n_plugins;
@@ -634,7 +606,7 @@ mf_status mf_plugins_find(mf_context *ctx, const char *name, uint32_t kind,
 {
     if (!name || !*name || !out)
         return mf_error_set(err, MF_ERR_INVALID, "plugins: no plugin name given");
-    mf_registry *reg;
+    mf_registry *reg = NULL;
     mf_status st = mf_registry_get(ctx, &reg, err);
     if (st)
         return st;

@@ -8,14 +8,14 @@
  *     tried, sorted by name; lt_dlforeachfile would strip extensions (so a
  *     README would look like a module) and visit files in readdir order,
  *     which would make "first found wins" depend on the file system.
- *   - Files are opened with lt_dlopenadvise (local symbols): plugins cannot
- *     see each other's symbols.
+ *   - Files are opened with mf_dl_open (dl.h: libltdl, local symbols):
+ *     plugins cannot see each other's symbols.
  *   - A file is loaded at most once per registry (compared by realpath).
  *   - The registry holds every handle open until the context is freed, so
  *     descriptors and option tables can be used by pointer.
- *   - lt_dlinit/lt_dlexit are reference counted by libltdl; each registry
- *     takes one reference. libltdl is not thread-safe: all loading happens
- *     on the thread that first touches the registry. */
+ *   - Each open file holds one libltdl reference (dl.h). libltdl is not
+ *     thread-safe: all loading happens on the thread that first touches the
+ *     registry. */
 #ifndef MF_CORE_PLUGIN_H
 #define MF_CORE_PLUGIN_H
 
@@ -43,13 +43,12 @@ struct mf_plugin_info {
 };
 
 typedef struct mf_registry {
-    bool loaded;     /* directories scanned */
-    bool ltdl_ready; /* holds an lt_dlinit reference */
+    bool loaded; /* directories scanned */
     mf_plugin_info **plugins;
     size_t n_plugins, cap_plugins;
     char **refusals;
     size_t n_refusals, cap_refusals;
-    void **handles;    /* lt_dlhandle of every file with accepted plugins */
+    void **handles;    /* mf_dl_open handle of every file with accepted plugins */
     char **real_paths; /* realpath of every file tried */
     size_t n_handles, cap_handles, n_paths, cap_paths;
 } mf_registry;

@@ -296,6 +296,43 @@ static void test_linear_cases(void **state)
     }
 }
 
+/* A denominator (or a negative or fractional power) that is a sum in x is
+ * one opaque factor for sympy: Brian's collect files the term under x**0,
+ * so it goes to B, next to a linear term whose rate is given by hand. */
+static void test_sum_denominator_goes_to_b(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"-x/y + 1/(x + 3)", "-1/y"},   {"-x/y + y/(y + x + 2)", "-1/y"},
+        {"x + y/(x*x + 1)", "1"},       {"(2*y - 1)/(x*x + 1) - 3*x", "-3"},
+        {"x*y - y/(x + 3)**2", "y"},    {"x + sqrt(x*x + 1)", "1"},
+        {"x/y - (x + 3)**-0.5", "1/y"}, {"x + (x + 3)**y", "1"},
+        {"-x + 1/(x*(x + 3))", "-1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mf_expr *e = parse_checked(cases[i][0], "test", 1, 1);
+        mf_expr *want = parse_checked(cases[i][1], "test", 1, 1);
+        verify_split(e, "x", false);
+        mf_error err;
+        mf_expr *A, *B;
+        assert_int_equal(mf_expr_split_linear(e, "x", &A, &B, &err), MF_OK);
+        assert_true(mf_expr_uses(B, "x"));
+        uint64_t seed = 11;
+        for (int k = 0; k < 20; k++) {
+            double vals[32];
+            random_point(&seed, vals);
+            double a = mf_expr_eval(A, et_lookup, vals),
+                   w = mf_expr_eval(want, et_lookup, vals);
+            if (!(fabs(a - w) <= 1e-14 * fabs(w)))
+                fail_msg("'%s': A = %.17g, expected %.17g", cases[i][0], a, w);
+        }
+        mf_expr_free(A);
+        mf_expr_free(B);
+        mf_expr_free(want);
+        mf_expr_free(e);
+    }
+}
+
 static void assert_not_linear(const char *src, const char *x, const char *why)
 {
     mf_expr *e = parse_checked(src, "test", 1, 1);
@@ -317,17 +354,28 @@ static void test_nonlinear_refused(void **state)
     assert_not_linear("v**2/mV", "v", "it appears as v**2");
     assert_not_linear("x*x + y", "x", "it appears as x**2");
     assert_not_linear("(x + y)**3", "x", "it appears as x**3");
-    assert_not_linear("x**-1", "x", "it appears in a denominator");
-    assert_not_linear("1/(x + 1)", "x", "it appears in a denominator");
+    assert_not_linear("x**-1", "x", "it appears as x**-1");
+    assert_not_linear("x - y/(2*x)", "x", "it appears as x**-1");
+    assert_not_linear("x - 1/(x*x*y)", "x", "it appears as x**-2");
     assert_not_linear("x*exp(x)", "x", "its coefficient 'exp(x)' depends on x");
+    /* x over a sum in x: the opaque factor lands in A (Brian accepts it). */
+    assert_not_linear("x/(x + 1)", "x", "its coefficient '1/(x + 1)' depends on x");
     assert_not_linear("sqrt(x)", "x", "it appears inside sqrt()");
+    assert_not_linear("x + sqrt(2*x)", "x", "it appears inside sqrt()");
     assert_not_linear("x**y", "x", "it is raised to a non-integer or variable power");
     assert_not_linear("x**0.5", "x", "it is raised to a non-integer or variable power");
     assert_not_linear("x**x", "x", "it appears in an exponent");
     assert_not_linear("x**20", "x", "it is raised to the power 20");
-    /* As Brian: x only inside functions, with no linear term, is refused. */
-    assert_not_linear("exp(x)*y + 1", "x",
-                      "it appears only inside functions, with no linear term");
+    assert_not_linear("x + (x + 1)**20", "x", "it is raised to the power 20");
+    assert_not_linear("x**-20", "x", "it is raised to the power -20");
+    /* As Brian: x only inside opaque factors, with no linear term (sympy's
+     * collect has no key x), is refused. */
+    static const char *const no_linear[] = {"exp(x)*y + 1", "1/(x + 1)", "y/(y + x) - 2",
+                                            "sqrt(x*x + 1)"};
+    for (size_t i = 0; i < sizeof no_linear / sizeof no_linear[0]; i++)
+        assert_not_linear(no_linear[i], "x",
+                          "it appears only inside functions or denominators, with no linear "
+                          "term");
 }
 
 int main(void)
@@ -336,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_hh_tutorial_splits),
         cmocka_unit_test(test_eif_exponential_term_goes_to_b),
         cmocka_unit_test(test_linear_cases),
+        cmocka_unit_test(test_sum_denominator_goes_to_b),
         cmocka_unit_test(test_nonlinear_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

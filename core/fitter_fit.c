@@ -7,6 +7,7 @@
 #include "fitter_dist.h"
 #include "fitter_guard.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,15 @@ mf_status mf_fitter_fit(mf_fitter *f, mf_optimizer *opt, mf_metric *const *metri
 {
     if (!f)
         return mf_error_set(err, MF_ERR_INVALID, "mf_fitter_fit: no fitter");
+    /* The model's `iteration` counts on from here; it must not overflow. */
+    long from = start_iteration >= 0     ? start_iteration
+                : restart || !f->started ? 0
+                                         : f->next_iteration;
+    if (n_rounds > 0 && from > LONG_MAX - n_rounds)
+        return mf_error_set(err, MF_ERR_INVALID,
+                            "start_iteration %ld with %d rounds would pass the largest "
+                            "iteration number, %ld",
+                            from, n_rounds, LONG_MAX);
     /* Over a process group (MPI), every process comes here (distribute.c). */
     if (mf_fit_dist_wanted(f))
         return mf_fit_dist_fit(f, opt, metrics, n_rounds, n_bounds, names, lo, hi, cb, user,

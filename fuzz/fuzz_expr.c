@@ -111,19 +111,38 @@ static void check_diff(const mf_expr *e, const char *var, mf_dim var_dim)
     mf_expr_free(d);
 }
 
-/* True when x occurs outside function calls, comparisons, logic and
- * exponents: the places where Brian's collect() treats it as opaque. */
+/* True when a factor of the product d is a sum that uses x: such a
+ * denominator (or power base) is opaque to Brian's collect(), so the split
+ * puts the whole term into B. */
+static bool has_sum_factor(const mf_expr *d, const char *x)
+{
+    switch (d->kind) {
+    case MF_EX_ADD:
+    case MF_EX_SUB: return mf_expr_uses(d, x);
+    case MF_EX_NEG: return has_sum_factor(d->arg[0], x);
+    case MF_EX_POW: return has_sum_factor(d->arg[0], x);
+    case MF_EX_MUL:
+    case MF_EX_DIV: return has_sum_factor(d->arg[0], x) || has_sum_factor(d->arg[1], x);
+    default: return false;
+    }
+}
+
+/* True when x occurs outside function calls, comparisons, logic,
+ * exponents and denominators or power bases that are sums using x: the
+ * places where Brian's collect() treats it as opaque. */
 static bool has_bare(const mf_expr *e, const char *x)
 {
     switch (e->kind) {
     case MF_EX_NUM: return false;
     case MF_EX_NAME: return strcmp(e->name, x) == 0;
-    case MF_EX_POW: return has_bare(e->arg[0], x);
+    case MF_EX_POW: return !has_sum_factor(e->arg[0], x) && has_bare(e->arg[0], x);
+    case MF_EX_DIV:
+        return has_bare(e->arg[0], x) ||
+               (!has_sum_factor(e->arg[1], x) && has_bare(e->arg[1], x));
     case MF_EX_NEG:
     case MF_EX_ADD:
     case MF_EX_SUB:
-    case MF_EX_MUL:
-    case MF_EX_DIV: return has_bare(e->arg[0], x) || (e->nargs > 1 && has_bare(e->arg[1], x));
+    case MF_EX_MUL: return has_bare(e->arg[0], x) || (e->nargs > 1 && has_bare(e->arg[1], x));
     case MF_EX_CALL: return e->fn == MF_FN_SQRT && has_bare(e->arg[0], x);
     default: return false;
     }

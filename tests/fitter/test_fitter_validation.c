@@ -2,6 +2,7 @@
  * that say what is wrong and where (the issue's list: shapes, units,
  * bounds, unused inputs, NaN in data, ...). */
 #include "fit_test.h"
+#include <limits.h>
 
 static const char *passive = "I = g*(v - E) : amp\n"
                              "g : siemens (constant)\n"
@@ -222,6 +223,12 @@ static void fit_errors(void **state)
     expect_fit_error(f, o, &gamma, 2, gE, lo, hi, MF_ERR_INVALID,
                      "metric 'gamma' compares "
                      "spike trains");
+    /* Found by fuzz_lua_options: the iteration counter overflowed. */
+    mf_error e;
+    assert_int_equal(
+        mf_fitter_fit(f, o, NULL, 1, 2, gE, lo, hi, NULL, NULL, false, LONG_MAX, &e),
+        MF_ERR_INVALID);
+    assert_non_null(strstr(e.message, "would pass the largest iteration number"));
     FT_OK(mf_fitter_fit(f, o, NULL, 1, 2, gE, lo, hi, NULL, NULL, false, -1, err));
     assert_int_equal(mf_fitter_history_size(f), 4);
     mf_fitter_free(f);

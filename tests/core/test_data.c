@@ -61,6 +61,15 @@ static mf_array *read_ok(const char *path, mf_csv_layout layout)
     return a;
 }
 
+/* The message of a refused read contains each fragment (NULL: none). */
+static void assert_message(const mf_error *err, const char *frag1, const char *frag2)
+{
+    if (frag1 && !strstr(err->message, frag1))
+        fail_msg("message '%s' lacks '%s'", err->message, frag1);
+    if (frag2 && !strstr(err->message, frag2))
+        fail_msg("message '%s' lacks '%s'", err->message, frag2);
+}
+
 /* Reading must fail with status and a message containing each of the
  * fragments, and leave *out NULL. */
 static void csv_fails(const char *path, mf_csv_layout layout, mf_status status,
@@ -72,10 +81,7 @@ static void csv_fails(const char *path, mf_csv_layout layout, mf_status status,
     assert_null(a);
     if (st != status)
         fail_msg("status %d, expected %d (%s)", st, status, err.message);
-    if (frag1 && !strstr(err.message, frag1))
-        fail_msg("message '%s' lacks '%s'", err.message, frag1);
-    if (frag2 && !strstr(err.message, frag2))
-        fail_msg("message '%s' lacks '%s'", err.message, frag2);
+    assert_message(&err, frag1, frag2);
 }
 
 static void assert_values(const mf_array *a, size_t rows, size_t cols, const double *want)
@@ -437,10 +443,7 @@ static void npy_fails(const char *path, const char *frag1, const char *frag2)
     assert_null(a);
     if (st == MF_OK)
         fail_msg("reading %s should fail", path);
-    if (frag1 && !strstr(err.message, frag1))
-        fail_msg("message '%s' lacks '%s'", err.message, frag1);
-    if (frag2 && !strstr(err.message, frag2))
-        fail_msg("message '%s' lacks '%s'", err.message, frag2);
+    assert_message(&err, frag1, frag2);
 }
 
 static const double k_2x3[6] = {1.5, -2.25, 3e-3, 4e10, -5.0, 0.1};
@@ -555,10 +558,7 @@ static void spikes_fail(const char *path, const char *frag1, const char *frag2)
     assert_null(s);
     if (st == MF_OK)
         fail_msg("reading %s should fail", path);
-    if (frag1 && !strstr(err.message, frag1))
-        fail_msg("message '%s' lacks '%s'", err.message, frag1);
-    if (frag2 && !strstr(err.message, frag2))
-        fail_msg("message '%s' lacks '%s'", err.message, frag2);
+    assert_message(&err, frag1, frag2);
 }
 
 static void test_spike_csv(void **state)
